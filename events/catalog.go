@@ -18,9 +18,49 @@ func Catalog() *Registry {
 	// Diagnostics.
 	r.Register(ProbeSent{})
 
-	// Domain events (payments, reserve fund, ...) are registered here as
-	// they are introduced, grouped by aggregate. Never remove or reuse a
-	// (type, version) that has been written to a log: add a new version.
+	// Saga processor: commands, then events.
+	r.Register(StartPayment{})
+	r.Register(StartSigning{})
+	r.Register(SubmitSMSCode{})
+	r.Register(FireDeadline{})
+	r.Register(PaymentStarted{})
+	r.Register(PaymentDuplicateRejected{})
+	r.Register(PaymentStepChanged{})
+	r.Register(PaymentFinished{})
+	r.Register(SigningStarted{})
+	r.Register(SigningCodeSubmitted{})
+	r.Register(SigningStepChanged{})
+	r.Register(SigningFinished{})
+
+	// Payer-bank processor.
+	r.Register(OpenAccount{})
+	r.Register(VerifySigning{})
+	r.Register(ConfirmAgreement{})
+	r.Register(TerminateAgreement{})
+	r.Register(DebitPayer{})
+	r.Register(QueryDebit{})
+	r.Register(ReverseDebit{})
+	r.Register(AccountOpened{})
+	r.Register(SigningVerified{})
+	r.Register(SigningRefused{})
+	r.Register(SMSCodeRejected{})
+	r.Register(AgreementSigned{})
+	r.Register(AgreementTerminated{})
+	r.Register(TerminationRefused{})
+	r.Register(PayerDebited{})
+	r.Register(PayerDebitRefused{})
+	r.Register(PayerDebitReversed{})
+	r.Register(DebitStatusReported{})
+
+	// Reserve-bank processor.
+	r.Register(CreditReserve{})
+	r.Register(QueryCredit{})
+	r.Register(ReserveCredited{})
+	r.Register(ReserveCreditRefused{})
+	r.Register(CreditStatusReported{})
+
+	// Never remove or reuse a (type, version) that has been written to a
+	// log: add a new version.
 
 	return r
 }

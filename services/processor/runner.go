@@ -1,0 +1,486 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/paycore/paycore/events"
+	"github.com/segmentio/kafka-go"
+)
+
+// Config describes one processor.
+type Config struct {
+	// Name identifies the processor; its consumer group is GroupPrefix+Name.
+	Name        string
+	GroupPrefix string
+	Brokers     []string
+	// Inbox is the topic the processor consumes.
+	Inbox string
+	// Events is the processor's own event topic, co-partitioned with Inbox.
+	// Empty for stateless processors (the intake).
+	Events string
+	// Poison receives inbox records that can never be handled.
+	Poison string
+	// RawInbox hands records to the handler undecoded (the intake reads
+	// channel JSON, not envelopes).
+	RawInbox bool
+	Registry *events.Registry
+	Factory  Factory
+
+	// MaxBatch bounds the records handled, written and committed together.
+	MaxBatch int
+	// FetchWait bounds how long a partition waits for its first record
+	// before it checks timers.
+	FetchWait time.Duration
+	// TickInterval is how often Handler.Due is asked for deadlines.
+	TickInterval time.Duration
+	// RefireAfter is how long a deadline command is not re-sent while it is
+	// still due (its handling is on the way through the inbox).
+	RefireAfter time.Duration
+	// WriteAttempts bounds produce retries of one batch; after that the
+	// processor stops with an error rather than commit what it could not
+	// write (a supervisor restarts it; the batch is redelivered).
+	WriteAttempts int
+	// SessionTimeout and HeartbeatInterval tune the consumer group: how
+	// fast a dead instance's partitions move to the others.
+	SessionTimeout    time.Duration
+	HeartbeatInterval time.Duration
+	// Observer, if set, is told about batches and rebuilds (metrics).
+	Observer Observer
+	Logger   *slog.Logger
+}
+
+// Observer receives the runtime's measurements. Implementations must be
+// safe for concurrent use: partitions run in parallel.
+type Observer interface {
+	Rebuilt(processor string, partition int, events int, took time.Duration)
+	Batch(processor string, partition int, records int, lag int64, took time.Duration)
+	Poisoned(processor string, reason string)
+}
+
+func (c *Config) setDefaults() {
+	if c.GroupPrefix == "" {
+		c.GroupPrefix = "paycore."
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 500
+	}
+	if c.FetchWait == 0 {
+		c.FetchWait = 50 * time.Millisecond
+	}
+	if c.TickInterval == 0 {
+		c.TickInterval = 100 * time.Millisecond
+	}
+	if c.RefireAfter == 0 {
+		c.RefireAfter = 2 * time.Second
+	}
+	if c.WriteAttempts == 0 {
+		c.WriteAttempts = 8
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = 10 * time.Second
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports a configuration the runtime cannot run with.
+func (c Config) Validate() error {
+	switch {
+	case c.Name == "":
+		return errors.New("processor: Name is required")
+	case len(c.Brokers) == 0:
+		return errors.New("processor: Brokers is required")
+	case c.Inbox == "" || c.Poison == "":
+		return errors.New("processor: Inbox and Poison topics are required")
+	case c.Registry == nil || c.Factory == nil:
+		return errors.New("processor: Registry and Factory are required")
+	case c.MaxBatch < 1 || c.MaxBatch > 100000:
+		return fmt.Errorf("processor: MaxBatch %d outside 1..100000", c.MaxBatch)
+	}
+	return nil
+}
+
+// Runner runs one processor until its context ends or it fails.
+type Runner struct {
+	cfg    Config
+	writer *kafka.Writer
+	log    *slog.Logger
+}
+
+// New returns a Runner for cfg.
+func New(cfg Config) (*Runner, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Runner{
+		cfg: cfg,
+		writer: &kafka.Writer{
+			Addr: kafka.TCP(cfg.Brokers...),
+			// Murmur2 is the Java client's partitioner: a record keyed by a
+			// channel's kcat or Java producer lands where ours would.
+			Balancer:     &kafka.Murmur2Balancer{},
+			RequiredAcks: kafka.RequireAll,
+			BatchSize:    cfg.MaxBatch,
+			BatchBytes:   16 << 20,
+			BatchTimeout: 2 * time.Millisecond,
+			WriteTimeout: 10 * time.Second,
+			MaxAttempts:  3,
+		},
+		log: cfg.Logger.With("processor", cfg.Name),
+	}, nil
+}
+
+// Run joins the consumer group and runs every partition it is assigned,
+// generation after generation, until ctx ends (nil error) or a partition
+// fails in a way that must not be papered over (the error).
+func (r *Runner) Run(ctx context.Context) error {
+	defer r.writer.Close()
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                r.cfg.GroupPrefix + r.cfg.Name,
+		Brokers:           r.cfg.Brokers,
+		Topics:            []string{r.cfg.Inbox},
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: r.cfg.HeartbeatInterval,
+		SessionTimeout:    r.cfg.SessionTimeout,
+		RebalanceTimeout:  r.cfg.SessionTimeout,
+		JoinGroupBackoff:  500 * time.Millisecond,
+		RetentionTime:     -1,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: consumer group: %w", r.cfg.Name, err)
+	}
+	defer group.Close()
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	for {
+		gen, err := group.Next(ctx)
+		if err != nil {
+			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+				return cause
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("%s: joining group: %w", r.cfg.Name, err)
+		}
+		assigned := gen.Assignments[r.cfg.Inbox]
+		ids := make([]int, len(assigned))
+		for i, a := range assigned {
+			ids[i] = a.ID
+		}
+		sort.Ints(ids)
+		r.log.Info("assigned partitions", "generation", gen.ID, "partitions", ids)
+		for _, a := range assigned {
+			gen.Start(func(genCtx context.Context) {
+				pctx, stop := context.WithCancel(genCtx)
+				defer stop()
+				go func() { // the run's end stops the partition too
+					select {
+					case <-ctx.Done():
+						stop()
+					case <-pctx.Done():
+					}
+				}()
+				if err := r.runPartition(pctx, gen, a.ID, a.Offset); err != nil && pctx.Err() == nil {
+					r.log.Error("partition failed; stopping processor", "partition", a.ID, "err", err)
+					cancel(fmt.Errorf("%s partition %d: %w", r.cfg.Name, a.ID, err))
+				}
+			})
+		}
+	}
+}
+
+// partition is the state of one owned partition.
+type partition struct {
+	r       *Runner
+	gen     *kafka.Generation
+	id      int
+	handler Handler
+	delayed []Outbound           // held replies, sorted by NotBefore
+	fired   map[string]time.Time // deadline commands sent, by key+value
+	out     []kafka.Message      // records of the current batch
+}
+
+func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int, offset int64) error {
+	p := &partition{r: r, gen: gen, id: id, handler: r.cfg.Factory(id), fired: map[string]time.Time{}}
+	if r.cfg.Events != "" {
+		if err := p.rebuild(ctx); err != nil {
+			return err
+		}
+	}
+	reader := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: r.cfg.Brokers, Topic: r.cfg.Inbox, Partition: id,
+		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: r.cfg.FetchWait,
+		QueueCapacity: r.cfg.MaxBatch, ReadBackoffMin: 5 * time.Millisecond, ReadBackoffMax: 50 * time.Millisecond,
+	})
+	defer reader.Close()
+	if err := reader.SetOffset(offset); err != nil {
+		return fmt.Errorf("seek inbox to %d: %w", offset, err)
+	}
+	nextTick := time.Now()
+	batch := make([]kafka.Message, 0, r.cfg.MaxBatch)
+	for ctx.Err() == nil {
+		batch = batch[:0]
+		if err := p.fetch(ctx, reader, &batch); err != nil {
+			return err
+		}
+		if len(batch) > 0 {
+			start := time.Now()
+			for _, m := range batch {
+				p.handle(m)
+			}
+			if err := p.flush(ctx); err != nil {
+				return err
+			}
+			next := batch[len(batch)-1].Offset + 1
+			if err := gen.CommitOffsets(map[string]map[int]int64{r.cfg.Inbox: {id: next}}); err != nil {
+				if ctx.Err() != nil {
+					return nil // lost the partition; the next owner redelivers
+				}
+				return fmt.Errorf("commit offset %d: %w", next, err)
+			}
+			if obs := r.cfg.Observer; obs != nil {
+				obs.Batch(r.cfg.Name, id, len(batch), reader.Lag(), time.Since(start))
+			}
+		}
+		now := time.Now()
+		p.releaseDelayed(now)
+		if !now.Before(nextTick) {
+			p.fireDeadlines(now)
+			nextTick = now.Add(r.cfg.TickInterval)
+		}
+		if len(p.out) > 0 {
+			if err := p.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fetch collects up to MaxBatch records: it waits up to FetchWait for the
+// first, then takes whatever else is already buffered.
+func (p *partition) fetch(ctx context.Context, reader *kafka.Reader, batch *[]kafka.Message) error {
+	wait, cancel := context.WithTimeout(ctx, p.r.cfg.FetchWait)
+	defer cancel()
+	for len(*batch) < p.r.cfg.MaxBatch {
+		c := wait
+		if len(*batch) > 0 {
+			// Only records already fetched: a cancelled context makes
+			// FetchMessage return at once when nothing is buffered.
+			var stop context.CancelFunc
+			c, stop = context.WithTimeout(ctx, time.Millisecond)
+			m, err := reader.FetchMessage(c)
+			stop()
+			if err != nil {
+				return nil
+			}
+			*batch = append(*batch, m)
+			continue
+		}
+		m, err := reader.FetchMessage(c)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+				return nil
+			}
+			return fmt.Errorf("fetch inbox: %w", err)
+		}
+		*batch = append(*batch, m)
+	}
+	return nil
+}
+
+// handle decides on one record and queues what it produced.
+func (p *partition) handle(m kafka.Message) {
+	msg := Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time.UTC()}
+	if !p.r.cfg.RawInbox {
+		env, err := events.Unmarshal(m.Value)
+		if err == nil {
+			msg.Envelope = env
+			msg.Payload, err = p.r.cfg.Registry.Decode(env)
+		}
+		if err != nil {
+			p.poison(m, "undecodable: "+err.Error())
+			return
+		}
+	}
+	out, err := p.handler.Handle(msg)
+	if err != nil {
+		p.poison(m, err.Error())
+		return
+	}
+	for _, env := range out.Events {
+		payload, err := p.r.cfg.Registry.Decode(env)
+		if err != nil {
+			// The handler built an event the registry cannot read back: a
+			// bug. Writing it would poison every future rebuild.
+			panic(fmt.Sprintf("processor %s: handler produced undecodable event %s: %v", p.r.cfg.Name, env.Type, err))
+		}
+		p.handler.Apply(env, payload)
+		p.queue(EnvelopeTo(p.r.cfg.Events, env))
+	}
+	now := time.Now()
+	for _, o := range out.Messages {
+		if o.NotBefore.After(now) {
+			p.delay(o)
+			continue
+		}
+		p.queue(o)
+	}
+}
+
+func (p *partition) queue(o Outbound) {
+	p.out = append(p.out, kafka.Message{Topic: o.Topic, Key: []byte(o.Key), Value: o.Value})
+}
+
+func (p *partition) delay(o Outbound) {
+	i := sort.Search(len(p.delayed), func(i int) bool { return p.delayed[i].NotBefore.After(o.NotBefore) })
+	p.delayed = append(p.delayed, Outbound{})
+	copy(p.delayed[i+1:], p.delayed[i:])
+	p.delayed[i] = o
+}
+
+func (p *partition) releaseDelayed(now time.Time) {
+	n := 0
+	for n < len(p.delayed) && !p.delayed[n].NotBefore.After(now) {
+		p.queue(p.delayed[n])
+		n++
+	}
+	p.delayed = p.delayed[n:]
+}
+
+func (p *partition) fireDeadlines(now time.Time) {
+	due := p.handler.Due(now)
+	live := make(map[string]time.Time, len(due))
+	for _, o := range due {
+		k := o.Key + "\x00" + string(o.Value)
+		if sent, ok := p.fired[k]; ok && now.Sub(sent) < p.r.cfg.RefireAfter {
+			live[k] = sent
+			continue
+		}
+		live[k] = now
+		p.queue(o)
+	}
+	p.fired = live
+}
+
+func (p *partition) poison(m kafka.Message, reason string) {
+	p.r.log.Warn("poison record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "reason", reason)
+	if obs := p.r.cfg.Observer; obs != nil {
+		obs.Poisoned(p.r.cfg.Name, reason)
+	}
+	p.out = append(p.out, kafka.Message{
+		Topic: p.r.cfg.Poison, Key: m.Key, Value: m.Value,
+		Headers: []kafka.Header{
+			{Key: "poison_reason", Value: []byte(reason)},
+			{Key: "poison_processor", Value: []byte(p.r.cfg.Name)},
+			{Key: "source_topic", Value: []byte(m.Topic)},
+			{Key: "source_partition", Value: []byte(strconv.Itoa(m.Partition))},
+			{Key: "source_offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
+		},
+	})
+}
+
+// flush writes the queued records in one produce call, retrying with a
+// bounded backoff; the caller commits only after it returned nil.
+func (p *partition) flush(ctx context.Context) error {
+	if len(p.out) == 0 {
+		return nil
+	}
+	backoff := 100 * time.Millisecond
+	var err error
+	for attempt := 1; attempt <= p.r.cfg.WriteAttempts; attempt++ {
+		if err = p.r.writer.WriteMessages(ctx, p.out...); err == nil {
+			p.out = p.out[:0]
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil // partition revoked; nothing is committed
+		}
+		p.r.log.Warn("produce failed; retrying", "partition", p.id, "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+	return fmt.Errorf("produce %d records after %d attempts: %w", len(p.out), p.r.cfg.WriteAttempts, err)
+}
+
+// rebuild folds the partition's event log into a fresh handler, up to the
+// end of the log at assignment time, before any command is handled.
+func (p *partition) rebuild(ctx context.Context) error {
+	start := time.Now()
+	first, last, err := p.r.offsets(ctx, p.r.cfg.Events, p.id)
+	if err != nil {
+		return err
+	}
+	n := 0
+	if last > first {
+		reader := kafka.NewReader(kafka.ReaderConfig{
+			Brokers: p.r.cfg.Brokers, Topic: p.r.cfg.Events, Partition: p.id,
+			MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond, QueueCapacity: 10000,
+		})
+		defer reader.Close()
+		if err := reader.SetOffset(first); err != nil {
+			return err
+		}
+		for {
+			m, err := reader.FetchMessage(ctx)
+			if err != nil {
+				return fmt.Errorf("rebuild %s/%d: %w", p.r.cfg.Events, p.id, err)
+			}
+			env, err := events.Unmarshal(m.Value)
+			if err != nil {
+				return fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
+			}
+			payload, err := p.r.cfg.Registry.Decode(env)
+			if err != nil {
+				return fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
+			}
+			p.handler.Apply(env, payload)
+			n++
+			if m.Offset >= last-1 {
+				break
+			}
+		}
+	}
+	if obs := p.r.cfg.Observer; obs != nil {
+		obs.Rebuilt(p.r.cfg.Name, p.id, n, time.Since(start))
+	}
+	p.r.log.Info("partition rebuilt", "partition", p.id, "events", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// offsets returns the first and next-to-write offsets of topic/partition.
+func (r *Runner) offsets(ctx context.Context, topic string, partition int) (int64, int64, error) {
+	var lastErr error
+	for _, b := range r.cfg.Brokers {
+		conn, err := kafka.DialLeader(ctx, "tcp", b, topic, partition)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		first, last, err := conn.ReadOffsets()
+		conn.Close()
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		return first, last, nil
+	}
+	return 0, 0, fmt.Errorf("offsets of %s/%d: %w", topic, partition, lastErr)
+}
