@@ -23,7 +23,6 @@ type OpenAccount struct {
 func (OpenAccount) EventType() string { return "payer.open_account" }
 func (OpenAccount) EventVersion() int { return 1 }
 
-
 // VerifySigning asks the payer bank to check the holder's identity for a
 // signing and send the SMS code.
 type VerifySigning struct {

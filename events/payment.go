@@ -71,8 +71,8 @@ func (FireDeadline) EventVersion() int { return 1 }
 // PaymentStarted opens a payment saga.
 type PaymentStarted struct {
 	Request       StartPayment `json:"request"`
-	Deadline      time.Time `json:"deadline"`
-	FinalDeadline time.Time `json:"final_deadline"`
+	Deadline      time.Time    `json:"deadline"`
+	FinalDeadline time.Time    `json:"final_deadline"`
 }
 
 func (PaymentStarted) EventType() string { return "payment.started" }
@@ -91,14 +91,14 @@ func (PaymentDuplicateRejected) EventVersion() int { return 1 }
 
 // Saga steps, in PaymentStepChanged.Step.
 const (
-	StepAwaitPayer     = "await_payer"      // DebitPayer sent
-	StepQueryPayer     = "query_payer"      // payer leg timed out; QueryDebit sent
-	StepAwaitReserve   = "await_reserve"    // payer debited; CreditReserve sent
-	StepQueryReserve   = "query_reserve"    // reserve leg timed out; QueryCredit sent
-	StepAwaitReversal  = "await_reversal"   // reserve refused; ReverseDebit sent
-	StepAwaitBank      = "await_bank"       // signing: VerifySigning sent
-	StepAwaitCode      = "await_code"       // signing: waiting for the customer's SMS code
-	StepAwaitAgreement = "await_agreement"  // signing: ConfirmAgreement sent
+	StepAwaitPayer     = "await_payer"     // DebitPayer sent
+	StepQueryPayer     = "query_payer"     // payer leg timed out; QueryDebit sent
+	StepAwaitReserve   = "await_reserve"   // payer debited; CreditReserve sent
+	StepQueryReserve   = "query_reserve"   // reserve leg timed out; QueryCredit sent
+	StepAwaitReversal  = "await_reversal"  // reserve refused; ReverseDebit sent
+	StepAwaitBank      = "await_bank"      // signing: VerifySigning sent
+	StepAwaitCode      = "await_code"      // signing: waiting for the customer's SMS code
+	StepAwaitAgreement = "await_agreement" // signing: ConfirmAgreement sent
 )
 
 // PaymentStepChanged records a saga moving to its next step, and the
@@ -135,7 +135,7 @@ func (PaymentFinished) EventVersion() int { return 1 }
 // SigningStarted opens a signing saga.
 type SigningStarted struct {
 	Request  StartSigning `json:"request"`
-	Deadline time.Time `json:"deadline"`
+	Deadline time.Time    `json:"deadline"`
 }
 
 func (SigningStarted) EventType() string { return "signing.started" }

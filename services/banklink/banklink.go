@@ -65,7 +65,9 @@ func (l Link) Dropped(id string) bool { return l.roll(id, "timeout") < l.cfg.Tim
 func (l Link) ReplyLost(id string) bool { return l.roll(id, "lost-reply") < l.cfg.LostReplyRate }
 
 // QueryUnknown reports whether status query id is answered "unknown".
-func (l Link) QueryUnknown(id string) bool { return l.roll(id, "query-unknown") < l.cfg.QueryUnknownRate }
+func (l Link) QueryUnknown(id string) bool {
+	return l.roll(id, "query-unknown") < l.cfg.QueryUnknownRate
+}
 
 // Latency returns the delay of the reply to id.
 func (l Link) Latency(id string) time.Duration {

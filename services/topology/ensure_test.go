@@ -64,4 +64,3 @@ func TestEnsureFailsFastOnWrongPort(t *testing.T) {
 		t.Fatalf("took %v to report an unreachable broker", d)
 	}
 }
-
