@@ -1,0 +1,113 @@
+package audit
+
+import (
+	"sort"
+
+	"github.com/paycore/paycore/events"
+)
+
+// Check evaluates every invariant over what was added and returns the
+// report. Call it when the system is quiet (all requests answered).
+func (l *Log) Check() Report {
+	r := Report{
+		FinalStatuses: map[string]int{}, OpeningTotal: events.ZeroCNY(), CustomerTotal: events.ZeroCNY(),
+		ReserveTotal: events.ZeroCNY(), SuspenseTotal: events.ZeroCNY(), ReversedTotal: events.ZeroCNY(),
+	}
+	for _, a := range l.accounts {
+		r.OpeningTotal = add(r.OpeningTotal, a.opening)
+		r.CustomerTotal = add(r.CustomerTotal, a.balance)
+		r.AccountsChecked++
+	}
+	txns := make([]string, 0, len(l.payments))
+	for id := range l.payments {
+		txns = append(txns, id)
+	}
+	sort.Strings(txns)
+	for _, id := range txns {
+		l.checkPayment(id, l.payments[id], &r)
+	}
+	// Conservation: what left customers is in reserve accounts or in
+	// suspense, never anywhere else.
+	inFlight := add(add(r.CustomerTotal, r.ReserveTotal), r.SuspenseTotal)
+	if !inFlight.Equal(r.OpeningTotal) {
+		l.violate("money not conserved: opening %s, customers+reserve+suspense %s", r.OpeningTotal, inFlight)
+	}
+	for key := range l.requests {
+		if !l.outcomes[key] {
+			l.violate("request %q has no outcome", key)
+		}
+	}
+	r.Requests = len(l.requests) + l.unparsed
+	r.Outcomes = len(l.outcomeIDs)
+	r.Rejected = l.rejected
+	if l.unparsed > l.rejected {
+		l.violate("%d unreadable requests but only %d kept rejections", l.unparsed, l.rejected)
+	}
+	r.Violations = l.violations
+	return r
+}
+
+func (l *Log) checkPayment(id string, p *payment, r *Report) {
+	if p.started == 0 {
+		// Legs without a saga: a bank executed something the switch never
+		// asked for.
+		if p.debits > 0 || p.credits > 0 {
+			l.violate("txn %s: bank legs without a started payment", id)
+		}
+		return
+	}
+	r.Payments++
+	r.FinalStatuses[p.status]++
+	switch {
+	case p.started > 1:
+		l.violate("txn %s started %d times (idempotency key processed twice)", id, p.started)
+	case p.finished == 0:
+		l.violate("txn %s never reached a final status", id)
+	case p.debits > 1, p.credits > 1, p.reversals > 1:
+		l.violate("txn %s: %d debits, %d credits, %d reversals (at most one each)", id, p.debits, p.credits, p.reversals)
+	}
+	debitStands := p.debits == 1 && p.reversals == 0
+	credited := p.credits == 1
+	if p.debits == 1 && !p.debited.Equal(p.amount) {
+		l.violate("txn %s: debited %s, payment amount %s", id, p.debited, p.amount)
+	}
+	if credited && !p.credited.Equal(p.amount) {
+		l.violate("txn %s: credited %s, payment amount %s", id, p.credited, p.amount)
+	}
+	if p.reversals > 0 && p.debits == 0 {
+		l.violate("txn %s reversed without a debit", id)
+	}
+	if p.reversals > 0 {
+		r.ReversedTotal = add(r.ReversedTotal, p.debited)
+	}
+	if credited {
+		r.ReserveTotal = add(r.ReserveTotal, p.credited)
+	}
+	switch {
+	case debitStands && !credited:
+		r.SuspenseTotal = add(r.SuspenseTotal, p.debited)
+	case credited && !debitStands:
+		// The reserve was credited for money never taken from a customer.
+		r.SuspenseTotal = sub(r.SuspenseTotal, p.credited)
+	}
+	// The final status must agree with what the legs did, except where a
+	// presumption is allowed to be wrong (reconciliation corrects it).
+	switch p.status {
+	case events.StatusSuccess:
+		if !debitStands || !credited {
+			l.violate("txn %s success but debit stands=%v credited=%v", id, debitStands, credited)
+		}
+	case events.StatusFailure:
+		if debitStands || credited {
+			l.violate("txn %s failure but debit stands=%v credited=%v", id, debitStands, credited)
+		}
+	case events.StatusPresumedSuccess:
+		if !debitStands {
+			l.violate("txn %s presumed_success without a standing debit", id)
+		}
+	case events.StatusPresumedFailure:
+		if credited {
+			l.violate("txn %s presumed_failure but the reserve was credited", id)
+		}
+	}
+}

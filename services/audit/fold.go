@@ -1,0 +1,123 @@
+package audit
+
+import (
+	"encoding/json"
+
+	"github.com/paycore/paycore/events"
+)
+
+// AddEvent folds one event of payer.events, reserve.events or saga.events.
+func (l *Log) AddEvent(env events.Envelope, p events.Payload) {
+	if !l.first(env.ID) {
+		return
+	}
+	switch e := p.(type) {
+	case events.AccountOpened:
+		if _, dup := l.accounts[e.PayerKey]; dup {
+			l.violate("account %s opened twice", e.PayerKey)
+			return
+		}
+		l.accounts[e.PayerKey] = &account{opening: e.OpeningBalance, balance: e.OpeningBalance}
+	case events.AgreementSigned:
+		l.agreements[e.AgreementNo] = &agreement{perPayment: e.PerPaymentLimit, daily: e.DailyLimit, used: map[string]events.Money{}}
+	case events.PayerDebited:
+		l.debit(env, e)
+	case events.PayerDebitReversed:
+		l.reverse(env, e)
+	case events.PayerDebitRefused:
+		l.pay(e.TxnID).debitRefused = true
+	case events.ReserveCredited:
+		p := l.pay(e.TxnID)
+		p.credits++
+		p.credited = add(p.credited, e.Amount)
+	case events.ReserveCreditRefused:
+		l.pay(e.TxnID).creditRefused = true
+	case events.PaymentStarted:
+		p := l.pay(e.Request.TxnID)
+		p.started++
+		p.amount = e.Request.Amount
+		p.agreementNo, p.payerKey = e.Request.AgreementNo, e.Request.PayerKey
+	case events.PaymentFinished:
+		p := l.pay(e.TxnID)
+		p.finished++
+		if p.finished > 1 && p.status != e.Status {
+			l.violate("payment %s: final status changed from %s to %s", e.TxnID, p.status, e.Status)
+		}
+		p.status = e.Status
+	}
+}
+
+func (l *Log) debit(env events.Envelope, e events.PayerDebited) {
+	p := l.pay(e.TxnID)
+	p.debits++
+	p.debited = add(p.debited, e.Amount)
+	p.debitAgreement, p.debitDay = e.AgreementNo, e.Day
+	acc, ok := l.accounts[env.AggregateID]
+	if !ok {
+		l.violate("debit %s on unknown account %s", e.TxnID, env.AggregateID)
+		return
+	}
+	acc.balance = sub(acc.balance, e.Amount)
+	if acc.balance.IsNegative() {
+		l.violate("account %s below zero (%s) after debit %s", env.AggregateID, acc.balance, e.TxnID)
+	}
+	if !acc.balance.Equal(e.BalanceAfter) {
+		l.violate("debit %s: bank recorded balance %s, replay gives %s", e.TxnID, e.BalanceAfter, acc.balance)
+	}
+	ag, ok := l.agreements[e.AgreementNo]
+	if !ok {
+		l.violate("debit %s under unknown agreement %s", e.TxnID, e.AgreementNo)
+		return
+	}
+	if e.Amount.Cmp(ag.perPayment) > 0 {
+		l.violate("debit %s of %s above per-payment limit %s", e.TxnID, e.Amount, ag.perPayment)
+	}
+	used, ok := ag.used[e.Day]
+	if !ok {
+		used = events.ZeroCNY()
+	}
+	used = add(used, e.Amount)
+	ag.used[e.Day] = used
+	if used.Cmp(ag.daily) > 0 {
+		l.violate("agreement %s: %s debited on %s, daily limit %s", e.AgreementNo, used, e.Day, ag.daily)
+	}
+}
+
+func (l *Log) reverse(env events.Envelope, e events.PayerDebitReversed) {
+	p := l.pay(e.TxnID)
+	p.reversals++
+	if acc, ok := l.accounts[env.AggregateID]; ok {
+		acc.balance = add(acc.balance, e.Amount)
+		if !acc.balance.Equal(e.BalanceAfter) {
+			l.violate("reversal %s: bank recorded balance %s, replay gives %s", e.TxnID, e.BalanceAfter, acc.balance)
+		}
+	}
+	// The bank gives a reversed amount back to the debit's day.
+	if ag, ok := l.agreements[p.debitAgreement]; ok && p.debitDay != "" {
+		if used, ok := ag.used[p.debitDay]; ok {
+			ag.used[p.debitDay] = sub(used, e.Amount)
+		}
+	}
+}
+
+// AddRequest counts one record of the requests topic.
+func (l *Log) AddRequest(value []byte) {
+	var r struct {
+		ChannelID string `json:"channel_id"`
+		OrderID   string `json:"order_id"`
+	}
+	if json.Unmarshal(value, &r) != nil || r.OrderID == "" {
+		l.unparsed++
+		return
+	}
+	l.requests[r.ChannelID+"\x00"+r.OrderID] = true
+}
+
+// AddOutcome counts one record of the outcomes topic.
+func (l *Log) AddOutcome(o events.Outcome) {
+	l.outcomeIDs[o.OutcomeID] = true
+	l.outcomes[o.ChannelID+"\x00"+o.OrderID] = true
+}
+
+// AddRejected counts one record of the rejects topic.
+func (l *Log) AddRejected() { l.rejected++ }
