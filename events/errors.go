@@ -65,6 +65,11 @@ func (e *Error) Code() string { return e.code }
 // is not about a single field.
 func (e *Error) Field() string { return e.field }
 
+// Detail returns the human-readable context of the error, such as
+// "unknown member", without code, field or cause. It is for messages to
+// people; like Error(), it is not part of the contract.
+func (e *Error) Detail() string { return e.detail }
+
 // Error renders "events: <code> (<field>): <detail>: <cause>", omitting
 // empty parts.
 func (e *Error) Error() string {

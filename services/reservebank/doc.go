@@ -1,0 +1,23 @@
+// Package reservebank simulates the reserve bank (备付金存管行): the bank
+// holding each channel's reserve account, which the second leg of every
+// agreement payment credits.
+//
+// It is a processor.Handler on reserve.inbox, keyed by transaction ID. A
+// credit is recorded per transaction (reserve.reserve_credited) and never
+// posted to a running balance: the reserve account is the hottest account
+// there is, and the bank's fix in the seed was to post one summarized entry
+// per clearing batch once reconciliation matches (汇总记账). That posting
+// belongs to reconciliation; here Total sums the records on demand.
+//
+// The bank decides at most once per transaction: credited, or refused
+// (reserve account closed, or never received, found by a status query).
+// Whatever arrives later for that transaction, a redelivered credit or a
+// late one, is answered with the original decision, so a credit the switch
+// already concluded failed can never execute afterwards.
+//
+// Link faults (services/banklink) make the reserve leg realistic: a credit
+// may never arrive (Dropped), its reply may be lost (ReplyLost) or late
+// (Latency), and a status query may be answered "unknown" (QueryUnknown).
+// Each fault is a pure function of the command's ID, so a redelivered
+// command meets the same fate and replays stay deterministic.
+package reservebank
