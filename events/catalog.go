@@ -29,6 +29,7 @@ func Catalog() *Registry {
 	r.Register(PaymentFinished{})
 	r.Register(SigningStarted{})
 	r.Register(SigningCodeSubmitted{})
+	r.Register(SigningConfirmRejected{})
 	r.Register(SigningStepChanged{})
 	r.Register(SigningFinished{})
 

@@ -111,6 +111,14 @@ type PaymentStepChanged struct {
 	Deadline time.Time `json:"deadline"`
 	// Cause names what moved the saga (the reply type, or "deadline").
 	Cause string `json:"cause"`
+	// FinalDeadline is set when the saga enters await_reserve: the reserve
+	// leg's last chance before presumed success. The fold must not derive it
+	// from configuration, or a replay under other settings would differ.
+	FinalDeadline time.Time `json:"final_deadline,omitzero"`
+	// ReasonCode is set when the saga enters await_reversal: the reserve
+	// bank's refusal, which becomes the payment's failure reason once the
+	// debit is reversed.
+	ReasonCode string `json:"reason_code,omitempty"`
 }
 
 func (PaymentStepChanged) EventType() string { return "payment.step_changed" }
@@ -136,6 +144,9 @@ func (PaymentFinished) EventVersion() int { return 1 }
 type SigningStarted struct {
 	Request  StartSigning `json:"request"`
 	Deadline time.Time    `json:"deadline"`
+	// FinalDeadline bounds the whole signing: past it, a bank that still
+	// has not answered makes the signing fail with payer_leg_unknown.
+	FinalDeadline time.Time `json:"final_deadline"`
 }
 
 func (SigningStarted) EventType() string { return "signing.started" }
@@ -154,6 +165,22 @@ type SigningCodeSubmitted struct {
 
 func (SigningCodeSubmitted) EventType() string { return "signing.code_submitted" }
 func (SigningCodeSubmitted) EventVersion() int { return 1 }
+
+// SigningConfirmRejected records a confirm_signing request the saga refused
+// itself while the signing was still running (signing_not_pending: no code
+// awaited at that moment). Recording it fixes the answer for its
+// idempotency key: a repeat gets the same refusal even after the signing
+// has moved back to awaiting a code.
+type SigningConfirmRejected struct {
+	SigningID      string `json:"signing_id"`
+	IdempotencyKey string `json:"idempotency_key"`
+	OrderID        string `json:"order_id"`
+	BodyHash       string `json:"body_hash"`
+	ReasonCode     string `json:"reason_code"`
+}
+
+func (SigningConfirmRejected) EventType() string { return "signing.confirm_rejected" }
+func (SigningConfirmRejected) EventVersion() int { return 1 }
 
 // SigningStepChanged records the signing saga reaching a new step.
 type SigningStepChanged struct {
