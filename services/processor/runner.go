@@ -155,7 +155,6 @@ func (r *Runner) Run(ctx context.Context) error {
 		SessionTimeout:    r.cfg.SessionTimeout,
 		RebalanceTimeout:  r.cfg.SessionTimeout,
 		JoinGroupBackoff:  500 * time.Millisecond,
-		RetentionTime:     -1,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: consumer group: %w", r.cfg.Name, err)

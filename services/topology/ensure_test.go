@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paycore/paycore/services/kafkapubsub/kafkatest"
+	"github.com/paycore/paycore/events/kafkapubsub/kafkatest"
 )
 
 func TestEnsureCreatesThenFindsTopics(t *testing.T) {

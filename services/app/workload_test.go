@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/services/banklink"
+	"github.com/paycore/paycore/services/channel"
+)
+
+// workload is a seeded random mix of payments (some over limits, some over
+// balance, some repeated, some with reused keys) plus malformed requests.
+type workload struct {
+	rng *rand.Rand
+}
+
+func (w *workload) amount() events.Money {
+	// 0.01 .. 400.00 in fen, so limits and balances are hit regularly.
+	fen := w.rng.IntN(40000) + 1
+	return events.CNY(fmt.Sprintf("%d.%02d", fen/100, fen%100))
+}
+
+// TestRandomWorkloadWithFaultsKeepsInvariants runs a seeded random workload
+// through the real broker with every kind of bank-link fault on, then lets
+// the audit recompute DOMAIN.md's invariants from the log.
+func TestRandomWorkloadWithFaultsKeepsInvariants(t *testing.T) {
+	t.Parallel()
+	const seed, accounts, payments = 20261129, 8, 240
+	cfg := newConfig(t, 3)
+	faults := banklink.Config{Seed: seed, TimeoutRate: 0.05, LostReplyRate: 0.1, QueryUnknownRate: 0.3,
+		LatencyMax: 0} // latency stays small: deadlines are 300ms here
+	cfg.PayerLink, cfg.ReserveLink = faults, faults
+	cfg.ReserveLink.Seed = seed + 1
+	h := startHarness(t, cfg)
+	w := &workload{rng: rand.New(rand.NewPCG(seed, 7))}
+
+	var agreements []string
+	for i := 0; i < accounts; i++ {
+		acc := h.openAccount(fmt.Sprintf("62220202%011d", i), "2000.00")
+		agreements = append(agreements, h.sign(chanID, acc, "300.00", "1500.00"))
+	}
+	var batch []events.Request
+	var orders []string
+	for i := 0; i < payments; i++ {
+		order := fmt.Sprintf("w-%d", i)
+		req := channel.Pay(chanID, order, order, agreements[w.rng.IntN(accounts)], w.amount())
+		batch = append(batch, req)
+		orders = append(orders, order)
+		switch w.rng.IntN(20) {
+		case 0: // the channel retries: same key, same body
+			batch = append(batch, req)
+		case 1: // a bug in the channel: key reused with another body
+			dup := channel.Pay(chanID, order+"-reuse", order, agreements[0], events.CNY("1.00"))
+			batch = append(batch, dup)
+			orders = append(orders, order+"-reuse")
+		case 2: // garbage
+			bad := order + "-bad"
+			if err := h.client.SendRaw(h.ctx, bad, []byte(`{"type":"pay","order_id":"`+bad+`","channel_id":"`+chanID+`","body":[`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.send(batch...)
+	if err := h.outcomes.WaitAll(h.ctx, orders, channel.Final); err != nil {
+		t.Fatal(err)
+	}
+	rep := h.audit()
+	t.Logf("workload seed %d:\n%s", seed, rep)
+	if rep.Payments != payments {
+		t.Fatalf("%d payments in the log, want %d", rep.Payments, payments)
+	}
+	// The faults must actually have produced the hard cases.
+	for _, s := range []string{events.StatusSuccess, events.StatusFailure} {
+		if rep.FinalStatuses[s] == 0 {
+			t.Errorf("no %s in a faulty workload: the test is not exercising what it claims", s)
+		}
+	}
+	if rep.FinalStatuses[events.StatusPresumedFailure]+rep.FinalStatuses[events.StatusPresumedSuccess] == 0 {
+		t.Errorf("no presumed status in a faulty workload")
+	}
+}

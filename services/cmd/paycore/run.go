@@ -1,0 +1,71 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/paycore/paycore/services/app"
+	"github.com/paycore/paycore/services/banklink"
+	"github.com/paycore/paycore/services/config"
+	"github.com/spf13/cobra"
+)
+
+// faultFlags registers the bank-link fault flags of one bank.
+func faultFlags(cmd *cobra.Command, bank string, c *banklink.Config) {
+	f := cmd.Flags()
+	f.Float64Var(&c.TimeoutRate, bank+"-timeout-rate", 0, "share of "+bank+" bank requests that never arrive")
+	f.Float64Var(&c.LostReplyRate, bank+"-lost-reply-rate", 0, "share of "+bank+" bank replies that are lost")
+	f.Float64Var(&c.QueryUnknownRate, bank+"-query-unknown-rate", 0, "share of "+bank+" bank status queries answered unknown")
+	f.DurationVar(&c.LatencyMin, bank+"-latency-min", 0, "minimum "+bank+" bank reply latency")
+	f.DurationVar(&c.LatencyMax, bank+"-latency-max", 0, "maximum "+bank+" bank reply latency")
+	f.Uint64Var(&c.Seed, bank+"-fault-seed", 1, "seed of the "+bank+" bank's fault decisions")
+}
+
+func runCommand() *cobra.Command {
+	var cfg app.Config
+	var processors string
+	var closed string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run paycore's processors (all, or those named with --processors)",
+		Long: `Runs the processors until interrupted: intake (channel requests), saga
+(payment and signing sagas), payer (simulated payer bank), reserve (simulated
+reserve bank). Run several instances to share partitions; each processor is
+its own consumer group, so they can also run and scale separately:
+  paycore run --processors saga        # on three machines
+  paycore run --processors intake,payer,reserve
+Checks the topology at start-up and refuses to run on a mismatch.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			k, err := config.KafkaFromEnv()
+			if err != nil {
+				return err
+			}
+			cfg.Kafka, cfg.Secrets = k, config.SecretsFromEnv()
+			if cfg.Secrets.UsingDevelopmentDefaults() {
+				slog.Warn("PAYCORE_PAYER_KEY_SECRET or PAYCORE_SMS_SECRET not set: using the public development secrets")
+			}
+			if processors != "" {
+				cfg.Processors = strings.Split(processors, ",")
+			}
+			if closed != "" {
+				cfg.ClosedReserveAccounts = strings.Split(closed, ",")
+			}
+			create, _ := cmd.Flags().GetBool("create-topics")
+			return app.Run(cmd.Context(), cfg, create)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&processors, "processors", "", "comma-separated processors to run (default: all)")
+	f.StringVar(&closed, "closed-reserve-accounts", "", "reserve accounts that refuse credits (to exercise failures)")
+	f.Bool("create-topics", true, "create missing topics at start-up")
+	f.DurationVar(&cfg.Saga.LegTimeout, "leg-timeout", 0, "wait for a bank reply before a status query (default 2s)")
+	f.DurationVar(&cfg.Saga.QueryInterval, "query-interval", 0, "wait between status queries (default 1s)")
+	f.DurationVar(&cfg.Saga.PayerFinalTimeout, "payer-final-timeout", 0, "payer leg unknown this long after start → presumed failure (default 10s)")
+	f.DurationVar(&cfg.Saga.ReserveFinalTimeout, "reserve-final-timeout", 0, "reserve leg unknown this long after the debit → presumed success (default 10s)")
+	f.IntVar(&cfg.Runtime.MaxBatch, "max-batch", 0, "records per batch (default 500)")
+	f.DurationVar(&cfg.Runtime.SessionTimeout, "session-timeout", 10*time.Second, "consumer-group session timeout: how fast a dead instance's partitions move")
+	faultFlags(cmd, "payer", &cfg.PayerLink)
+	faultFlags(cmd, "reserve", &cfg.ReserveLink)
+	return cmd
+}
