@@ -45,6 +45,7 @@ func TestFinalStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := newConfig(t, 2)
 			if tt.setup != nil {
 				tt.setup(&cfg)

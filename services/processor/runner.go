@@ -465,21 +465,32 @@ func (p *partition) rebuild(ctx context.Context) error {
 }
 
 // offsets returns the first and next-to-write offsets of topic/partition.
+// Leadership moves (topic just created, broker restarting) are retried for
+// a bounded time before the partition gives up.
 func (r *Runner) offsets(ctx context.Context, topic string, partition int) (int64, int64, error) {
 	var lastErr error
-	for _, b := range r.cfg.Brokers {
-		conn, err := kafka.DialLeader(ctx, "tcp", b, topic, partition)
-		if err != nil {
-			lastErr = err
-			continue
+	backoff := 50 * time.Millisecond
+	for attempt := 0; attempt < 12; attempt++ {
+		for _, b := range r.cfg.Brokers {
+			conn, err := kafka.DialLeader(ctx, "tcp", b, topic, partition)
+			if err != nil {
+				lastErr = err
+				continue
+			}
+			first, last, err := conn.ReadOffsets()
+			conn.Close()
+			if err != nil {
+				lastErr = err
+				continue
+			}
+			return first, last, nil
 		}
-		first, last, err := conn.ReadOffsets()
-		conn.Close()
-		if err != nil {
-			lastErr = err
-			continue
+		select {
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		case <-time.After(backoff):
 		}
-		return first, last, nil
+		backoff = min(backoff*2, time.Second)
 	}
 	return 0, 0, fmt.Errorf("offsets of %s/%d: %w", topic, partition, lastErr)
 }

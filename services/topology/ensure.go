@@ -159,6 +159,13 @@ func partitionCounts(ctx context.Context, client *kafka.Client) (map[string]int,
 		for _, p := range parts {
 			out[p.Topic]++
 		}
+		for _, p := range parts {
+			// A partition without a leader cannot be written or read yet;
+			// count the topic as incomplete so waitForTopics keeps waiting.
+			if p.Leader.Host == "" || p.Leader.ID < 0 {
+				out[p.Topic] = -1
+			}
+		}
 		return out, nil
 	}
 	var opErr *net.OpError
@@ -168,9 +175,9 @@ func partitionCounts(ctx context.Context, client *kafka.Client) (map[string]int,
 	return nil, fmt.Errorf("%w at %s: metadata request: %v", ErrUnreachable, client.Addr, lastErr)
 }
 
-// waitForTopics polls metadata until created topics show all partitions:
-// creation is asynchronous in KRaft and a producer racing it gets
-// UnknownTopicOrPartition.
+// waitForTopics polls metadata until created topics show all partitions,
+// each with a leader: creation is asynchronous in KRaft, and a client racing
+// it gets UnknownTopicOrPartition or NotLeaderForPartition.
 func waitForTopics(ctx context.Context, client *kafka.Client, created []kafka.TopicConfig) (map[string]int, error) {
 	for {
 		counts, err := partitionCounts(ctx, client)
@@ -179,7 +186,7 @@ func waitForTopics(ctx context.Context, client *kafka.Client, created []kafka.To
 		}
 		ready := true
 		for _, c := range created {
-			if counts[c.Topic] < c.NumPartitions {
+			if counts[c.Topic] != c.NumPartitions {
 				ready = false
 			}
 		}
