@@ -29,7 +29,7 @@ func TestRandomWorkloadWithFaultsKeepsInvariants(t *testing.T) {
 	t.Parallel()
 	const seed, accounts, payments = 20261129, 8, 240
 	cfg := newConfig(t, 3)
-	faults := banklink.Config{Seed: seed, TimeoutRate: 0.05, LostReplyRate: 0.1, QueryUnknownRate: 0.3,
+	faults := banklink.Config{Seed: seed, TimeoutRate: 0.05, LostReplyRate: 0.1, QueryUnknownRate: 0.85,
 		LatencyMax: 0} // latency stays small: deadlines are 300ms here
 	cfg.PayerLink, cfg.ReserveLink = faults, faults
 	cfg.ReserveLink.Seed = seed + 1
@@ -38,8 +38,8 @@ func TestRandomWorkloadWithFaultsKeepsInvariants(t *testing.T) {
 
 	var agreements []string
 	for i := 0; i < accounts; i++ {
-		acc := h.openAccount(fmt.Sprintf("62220202%011d", i), "2000.00")
-		agreements = append(agreements, h.sign(chanID, acc, "300.00", "1500.00"))
+		acc := h.openAccount(fmt.Sprintf("62220202%011d", i), "4000.00")
+		agreements = append(agreements, h.sign(chanID, acc, "300.00", "3000.00"))
 	}
 	var batch []events.Request
 	var orders []string
