@@ -89,14 +89,27 @@ func TestSIGKILLAtRandomMomentsLosesAndDoublesNothing(t *testing.T) {
 			orders = append(orders, order)
 			reqs = append(reqs, channel.Pay(chanID, order, order, agreements[rng.IntN(len(agreements))], events.CNY(fmt.Sprintf("%d.%02d", 1+rng.IntN(200), rng.IntN(100)))))
 		}
+		before := h.outcomes.Total()
 		h.send(reqs...)
-		time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+		// Kill mid-work: once this wave's outcomes start to arrive, at a
+		// random moment within the next 300 ms.
+		for deadline := time.Now().Add(60 * time.Second); h.outcomes.Total() == before; {
+			if time.Now().After(deadline) {
+				t.Fatalf("wave %d: no progress within 60s of a restart", w)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		proc.kill()
 		t.Logf("wave %d: killed with SIGKILL, %d outcomes so far", w, h.outcomes.Total())
 		proc.start()
 	}
 	if err := h.outcomes.WaitAll(h.ctx, orders, channel.Final); err != nil {
-		t.Fatal(err)
+		out, _ := os.ReadFile(logFile.Name())
+		if len(out) > 20000 {
+			out = out[len(out)-20000:]
+		}
+		t.Fatalf("%v\npaycore log (tail):\n%s", err, out)
 	}
 	for _, o := range orders {
 		finals := 0

@@ -172,7 +172,10 @@ func (r *Runner) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("%s: joining group: %w", r.cfg.Name, err)
+			// Rebalances in progress, coordinator moves, a broker
+			// restarting: the group keeps retrying underneath, so do we.
+			r.log.Warn("consumer group not ready; retrying", "err", err)
+			continue
 		}
 		assigned := gen.Assignments[r.cfg.Inbox]
 		ids := make([]int, len(assigned))
