@@ -222,22 +222,33 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 			return err
 		}
 	}
-	reader := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: r.cfg.Brokers, Topic: r.cfg.Inbox, Partition: id,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: r.cfg.FetchWait,
-		QueueCapacity: r.cfg.MaxBatch, ReadBackoffMin: 5 * time.Millisecond, ReadBackoffMax: 50 * time.Millisecond,
-	})
-	defer reader.Close()
-	if err := reader.SetOffset(offset); err != nil {
-		return fmt.Errorf("seek inbox to %d: %w", offset, err)
+	reader, err := r.inboxReader(id, offset)
+	if err != nil {
+		return err
 	}
+	defer func() { reader.Close() }()
+	fetchFailures := 0
 	nextTick := time.Now()
 	batch := make([]kafka.Message, 0, r.cfg.MaxBatch)
 	for ctx.Err() == nil {
 		batch = batch[:0]
 		if err := p.fetch(ctx, reader, &batch); err != nil {
-			return err
+			// Leadership moves and broker restarts surface here. Nothing
+			// of the failed fetch was handled, so reopen the reader at the
+			// next unhandled offset, a bounded number of times in a row.
+			fetchFailures++
+			if fetchFailures > maxFetchFailures {
+				return err
+			}
+			r.log.Warn("inbox fetch failed; reopening reader", "partition", id, "offset", offset, "attempt", fetchFailures, "err", err)
+			reader.Close()
+			time.Sleep(min(time.Duration(fetchFailures)*100*time.Millisecond, 2*time.Second))
+			if reader, err = r.inboxReader(id, offset); err != nil {
+				return err
+			}
+			continue
 		}
+		fetchFailures = 0
 		if len(batch) > 0 {
 			start := time.Now()
 			for _, m := range batch {
@@ -247,6 +258,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 				return err
 			}
 			next := batch[len(batch)-1].Offset + 1
+			offset = next
 			if err := gen.CommitOffsets(map[string]map[int]int64{r.cfg.Inbox: {id: next}}); err != nil {
 				if ctx.Err() != nil {
 					return nil // lost the partition; the next owner redelivers
@@ -270,6 +282,25 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 		}
 	}
 	return nil
+}
+
+// maxFetchFailures bounds consecutive failed fetches before a partition
+// gives up (about a minute of retrying).
+const maxFetchFailures = 40
+
+// inboxReader opens a reader of one inbox partition at offset (a committed
+// offset, or kafka.FirstOffset for a partition the group never committed).
+func (r *Runner) inboxReader(partition int, offset int64) (*kafka.Reader, error) {
+	reader := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: r.cfg.Brokers, Topic: r.cfg.Inbox, Partition: partition,
+		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: r.cfg.FetchWait,
+		QueueCapacity: r.cfg.MaxBatch, ReadBackoffMin: 5 * time.Millisecond, ReadBackoffMax: 50 * time.Millisecond,
+	})
+	if err := reader.SetOffset(offset); err != nil {
+		reader.Close()
+		return nil, fmt.Errorf("seek inbox partition %d to %d: %w", partition, offset, err)
+	}
+	return reader, nil
 }
 
 // fetch collects up to MaxBatch records: it waits up to FetchWait for the

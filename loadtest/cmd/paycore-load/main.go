@@ -19,13 +19,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: paycore-load baseline [flags]")
+		fmt.Fprintln(os.Stderr, "usage: paycore-load baseline|sagas [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
 	case "baseline":
 		err = runBaseline(os.Args[2:])
+	case "sagas":
+		err = runSagas(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown scenario %q", os.Args[1])
 	}
