@@ -76,12 +76,14 @@ func Unmarshal(data []byte) (Envelope, error) {
 		return Envelope{}, newError(CodeEnvelopeMalformed, field, "", err)
 	}
 	e.OccurredAt = e.OccurredAt.UTC()
-	if isJSONObject(e.Payload) {
+	// The decoder has checked the payload's syntax; compact it so that
+	// re-encoding is byte-stable, then check the rest.
+	if startsJSONObject(e.Payload) {
 		var compact bytes.Buffer
-		_ = json.Compact(&compact, e.Payload) // cannot fail: validated above
+		_ = json.Compact(&compact, e.Payload) // cannot fail: decoded above
 		e.Payload = compact.Bytes()
 	}
-	if err := e.Validate(); err != nil {
+	if err := e.validate(true); err != nil {
 		return Envelope{}, err
 	}
 	return e, nil

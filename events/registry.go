@@ -146,7 +146,7 @@ func (r *Registry) New(aggregateID string, seq uint64, p Payload, meta Meta) (En
 		OccurredAt:    meta.OccurredAt.UTC(),
 		Payload:       raw,
 	}
-	if err := e.Validate(); err != nil {
+	if err := e.validate(true); err != nil { // raw is our own encoding
 		return Envelope{}, err
 	}
 	return e, nil
@@ -161,7 +161,8 @@ func (r *Registry) New(aggregateID string, seq uint64, p Payload, meta Meta) (En
 // fails with ErrUnknownEventType, payload problems with ErrPayloadInvalid
 // (wrapping the precise cause, e.g. ErrAmountMalformed).
 func (r *Registry) Decode(e Envelope) (Payload, error) {
-	if err := e.Validate(); err != nil {
+	// The strict decode below rejects malformed payload JSON itself.
+	if err := e.validate(true); err != nil {
 		return nil, err
 	}
 	k := Kind{Type: e.Type, Version: e.Version}

@@ -59,6 +59,7 @@ func (d *decision) record(payerKey string, p events.Payload) (events.Envelope, e
 	}
 	d.seq[payerKey] = seq
 	d.out.Events = append(d.out.Events, env)
+	d.out.Payloads = append(d.out.Payloads, p)
 	return env, nil
 }
 

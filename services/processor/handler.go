@@ -57,6 +57,11 @@ type Output struct {
 	// AggregateID, and folded into the state with Handler.Apply before the
 	// next message is handled.
 	Events []events.Envelope
+	// Payloads, when given, are the decoded payloads of Events, in the same
+	// order. The runtime then folds them as they are instead of decoding
+	// every event it just encoded: one JSON decode less per event on the
+	// hot path. Leave it nil, or give exactly one payload per event.
+	Payloads []events.Payload
 	// Messages go to other topics: commands, replies, outcomes, rejects.
 	Messages []Outbound
 }

@@ -354,8 +354,17 @@ func (p *partition) handle(m kafka.Message) {
 		p.poison(m, err.Error())
 		return
 	}
-	for _, env := range out.Events {
-		payload, err := p.r.cfg.Registry.Decode(env)
+	if len(out.Payloads) != 0 && len(out.Payloads) != len(out.Events) {
+		panic(fmt.Sprintf("processor %s: handler returned %d payloads for %d events", p.r.cfg.Name, len(out.Payloads), len(out.Events)))
+	}
+	for i, env := range out.Events {
+		var payload events.Payload
+		var err error
+		if len(out.Payloads) > 0 {
+			payload = out.Payloads[i]
+		} else {
+			payload, err = p.r.cfg.Registry.Decode(env)
+		}
 		if err != nil {
 			// The handler built an event the registry cannot read back: a
 			// bug. Writing it would poison every future rebuild.

@@ -38,7 +38,7 @@ func (b *Bank) credit(msg processor.Message, cmd events.CreditReserve) (processo
 	if err != nil {
 		return processor.Output{}, err
 	}
-	return processor.Output{Events: []events.Envelope{ev}, Messages: b.reply(msg, ev)}, nil
+	return processor.Output{Events: []events.Envelope{ev}, Payloads: []events.Payload{decided}, Messages: b.reply(msg, ev)}, nil
 }
 
 // decide builds the log event recording the bank's decision on the

@@ -48,6 +48,7 @@ func (d *decision) record(sagaID string, seq uint64, correlation string, p event
 		return events.Envelope{}, fmt.Errorf("saga: recording %s for %s: %w", p.EventType(), sagaID, err)
 	}
 	d.out.Events = append(d.out.Events, env)
+	d.out.Payloads = append(d.out.Payloads, p)
 	return env, nil
 }
 

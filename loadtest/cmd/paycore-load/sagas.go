@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -24,7 +26,19 @@ func runSagas(args []string) error {
 	rawMessages := fs.Int("raw-messages", 200000, "messages of the raw baseline per run")
 	faults := fs.Bool("faults", false, "bank-link faults on (5% lost replies, 30% unknown queries, 0-5 ms latency)")
 	audit := fs.Bool("audit", true, "audit every run's log")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	_ = fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	var link banklink.Config
