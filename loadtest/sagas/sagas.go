@@ -40,7 +40,12 @@ type Config struct {
 	// SendBatch is how many requests the generator publishes per produce
 	// call (closed loop: as fast as the broker accepts them).
 	SendBatch int
-	Audit     bool
+	// InFlight bounds payments sent but not yet finished: a closed loop
+	// that keeps the pipeline full without queueing requests for longer
+	// than the sagas' leg timeout (which would measure status queries,
+	// not throughput).
+	InFlight int
+	Audit    bool
 }
 
 // Result is what one run measured.
@@ -133,6 +138,15 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, 3))
 	start := time.Now()
 	for i := 0; i < cfg.Payments; i += cfg.SendBatch {
+		for {
+			mu.Lock()
+			open := i - len(latencies)
+			mu.Unlock()
+			if open+cfg.SendBatch <= cfg.InFlight || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
 		n := min(cfg.SendBatch, cfg.Payments-i)
 		reqs := make([]events.Request, n)
 		now := time.Now()

@@ -42,6 +42,9 @@ type Config struct {
 	// RefireAfter is how long a deadline command is not re-sent while it is
 	// still due (its handling is on the way through the inbox).
 	RefireAfter time.Duration
+	// CommitInterval bounds how often a busy partition commits its inbox
+	// offset (always after the batch's records were acknowledged).
+	CommitInterval time.Duration
 	// WriteAttempts bounds produce retries of one batch; after that the
 	// processor stops with an error rather than commit what it could not
 	// write (a supervisor restarts it; the batch is redelivered).
@@ -78,6 +81,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RefireAfter == 0 {
 		c.RefireAfter = 2 * time.Second
+	}
+	if c.CommitInterval == 0 {
+		c.CommitInterval = 100 * time.Millisecond
 	}
 	if c.WriteAttempts == 0 {
 		c.WriteAttempts = 8
@@ -228,6 +234,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 	}
 	defer func() { reader.Close() }()
 	fetchFailures := 0
+	committed, lastCommit := offset, time.Now()
 	nextTick := time.Now()
 	batch := make([]kafka.Message, 0, r.cfg.MaxBatch)
 	for ctx.Err() == nil {
@@ -257,17 +264,23 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 			if err := p.flush(ctx); err != nil {
 				return err
 			}
-			next := batch[len(batch)-1].Offset + 1
-			offset = next
-			if err := gen.CommitOffsets(map[string]map[int]int64{r.cfg.Inbox: {id: next}}); err != nil {
-				if ctx.Err() != nil {
-					return nil // lost the partition; the next owner redelivers
-				}
-				return fmt.Errorf("commit offset %d: %w", next, err)
-			}
+			offset = batch[len(batch)-1].Offset + 1
 			if obs := r.cfg.Observer; obs != nil {
 				obs.Batch(r.cfg.Name, id, len(batch), reader.Lag(), time.Since(start))
 			}
+		}
+		// Commit what was written, at most every CommitInterval (and at
+		// once when idle): a commit is a round trip to the group
+		// coordinator, and committing less often only means redelivering
+		// more after a crash, which handlers answer without deciding again.
+		if offset != committed && (len(batch) == 0 || time.Since(lastCommit) >= r.cfg.CommitInterval) {
+			if err := gen.CommitOffsets(map[string]map[int]int64{r.cfg.Inbox: {id: offset}}); err != nil {
+				if ctx.Err() != nil {
+					return nil // lost the partition; the next owner redelivers
+				}
+				return fmt.Errorf("commit offset %d: %w", offset, err)
+			}
+			committed, lastCommit = offset, time.Now()
 		}
 		now := time.Now()
 		p.releaseDelayed(now)
@@ -339,10 +352,13 @@ func (p *partition) fetch(ctx context.Context, reader *kafka.Reader, batch *[]ka
 func (p *partition) handle(m kafka.Message) {
 	msg := Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time.UTC()}
 	if !p.r.cfg.RawInbox {
-		env, err := events.Unmarshal(m.Value)
+		// Inboxes hold only what paycore processors wrote (channels write
+		// to the requests topic, read raw by the intake), so the own-record
+		// decoder applies.
+		env, err := events.UnmarshalOwn(m.Value)
 		if err == nil {
 			msg.Envelope = env
-			msg.Payload, err = p.r.cfg.Registry.Decode(env)
+			msg.Payload, err = p.r.cfg.Registry.DecodeOwn(env)
 		}
 		if err != nil {
 			p.poison(m, "undecodable: "+err.Error())
@@ -485,11 +501,11 @@ func (p *partition) rebuild(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("rebuild %s/%d: %w", p.r.cfg.Events, p.id, err)
 			}
-			env, err := events.Unmarshal(m.Value)
+			env, err := events.UnmarshalOwn(m.Value)
 			if err != nil {
 				return fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
 			}
-			payload, err := p.r.cfg.Registry.Decode(env)
+			payload, err := p.r.cfg.Registry.DecodeOwn(env)
 			if err != nil {
 				return fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
 			}

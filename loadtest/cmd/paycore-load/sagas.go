@@ -24,6 +24,7 @@ func runSagas(args []string) error {
 	payments := fs.Int("payments", 20000, "payments per run")
 	runs := fs.Int("runs", 3, "runs (medians are reported)")
 	rawMessages := fs.Int("raw-messages", 200000, "messages of the raw baseline per run")
+	inflight := fs.Int("inflight", 2000, "payments sent but not finished, at most")
 	faults := fs.Bool("faults", false, "bank-link faults on (5% lost replies, 30% unknown queries, 0-5 ms latency)")
 	audit := fs.Bool("audit", true, "audit every run's log")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -47,7 +48,7 @@ func runSagas(args []string) error {
 	}
 	stamp := time.Now().Unix()
 	var ratios, pps, raws, p50s, p99s, perPay []float64
-	fmt.Printf("payment sagas vs raw kafka-go, %d partitions, %d payments/run over %d agreements, faults=%v\n", *partitions, *payments, *accounts, *faults)
+	fmt.Printf("payment sagas vs raw kafka-go, %d partitions, %d payments/run over %d agreements, at most %d in flight, faults=%v\n", *partitions, *payments, *accounts, *inflight, *faults)
 	fmt.Printf("%-4s %10s %12s %10s %10s %12s %8s %s\n", "run", "pay/s", "records/pay", "p50", "p99", "raw msg/s", "ratio", "statuses")
 	for r := 0; r < *runs; r++ {
 		raw, err := baseline.RunRawKafka(ctx, baseline.RawKafkaConfig{
@@ -60,7 +61,7 @@ func runSagas(args []string) error {
 		res, signing, err := sagas.Run(ctx, sagas.Config{
 			Brokers: brokersFromEnv(), Prefix: fmt.Sprintf("loadtest.sagas.%d.%d.", stamp, r),
 			Partitions: *partitions, Accounts: *accounts, Payments: *payments, Seed: uint64(r + 1),
-			Faults: link, SendBatch: 500, Audit: *audit,
+			Faults: link, SendBatch: 250, InFlight: *inflight, Audit: *audit,
 		})
 		if err != nil {
 			return err
