@@ -8,7 +8,7 @@ import (
 // This file is the contract with upstream channels (payment institutions):
 // the requests they publish on the requests topic and the outcomes they
 // read back. Both are documented for channel developers in
-// services/README.md#channels and have JSON Schemas in schemas/requests.
+// schemas/requests/README.md, with JSON Schemas next to it.
 
 // Request types a channel may publish (Request.Type).
 const (

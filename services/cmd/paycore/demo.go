@@ -23,9 +23,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// demoChannels are the institutions of the demo; the second one's reserve
-// account is closed, so its payments show compensation (debit reversed).
-var demoChannels = []string{"ALIPAY-DEMO", "TENPAY-DEMO", "CLOSED-RSV-DEMO"}
+// demoChannels are the institutions of the demo, one entry per sixth of
+// the customers; CLOSED-RSV-DEMO's reserve account refuses credits, so its
+// payments show compensation (the debit is reversed).
+var demoChannels = []string{"ALIPAY-DEMO", "TENPAY-DEMO", "ALIPAY-DEMO", "TENPAY-DEMO", "ALIPAY-DEMO", "CLOSED-RSV-DEMO"}
 
 func demoCommand() *cobra.Command {
 	var accounts, payments int
@@ -67,8 +68,8 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	}
 	cfg := app.Config{
 		Kafka: k, Secrets: config.SecretsFromEnv(),
-		PayerLink:             banklink.Config{Seed: seed, TimeoutRate: 0.02, LostReplyRate: 0.05, QueryUnknownRate: 0.3, LatencyMax: 20 * time.Millisecond},
-		ReserveLink:           banklink.Config{Seed: seed + 1, TimeoutRate: 0.02, LostReplyRate: 0.05, QueryUnknownRate: 0.3, LatencyMax: 20 * time.Millisecond},
+		PayerLink:             banklink.Config{Seed: seed, TimeoutRate: 0.02, LostReplyRate: 0.05, QueryUnknownRate: 0.7, LatencyMax: 20 * time.Millisecond},
+		ReserveLink:           banklink.Config{Seed: seed + 1, TimeoutRate: 0.02, LostReplyRate: 0.05, QueryUnknownRate: 0.7, LatencyMax: 20 * time.Millisecond},
 		ClosedReserveAccounts: []string{"RSV-CLOSED-RSV-DEMO"},
 		Logger:                slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
@@ -103,7 +104,7 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 		accts = append(accts, bankadmin.Account{
 			Number: fmt.Sprintf("622202%013d", i), HolderName: fmt.Sprintf("Customer %d", i),
 			IDNumber: fmt.Sprintf("1101051990%07dX", i), Phone: fmt.Sprintf("138%08d", i),
-			OpeningBalance: events.CNY(fmt.Sprintf("%d.00", 1000+rng.IntN(9000))),
+			OpeningBalance: events.CNY(fmt.Sprintf("%d.00", 2000+rng.IntN(18000))),
 		})
 	}
 	if err := bankadmin.OpenAccounts(ctx, k.Brokers, top.Name(topology.PayerInbox), d, accts); err != nil {
@@ -123,7 +124,7 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 		go func() {
 			no, err := channel.SignAndConfirm(ctx, client, outcomes, ch, fmt.Sprintf("demo-%s-%d", run, i), events.SignAgreementBody{
 				PayerAccount: a.Number, HolderName: a.HolderName, IDNumber: a.IDNumber, Phone: a.Phone,
-				PerPaymentLimit: events.CNY("800.00"), DailyLimit: events.CNY("3000.00"),
+				PerPaymentLimit: events.CNY("800.00"), DailyLimit: events.CNY("5000.00"),
 			}, func(signingID string) string { return payerbank.SMSCode(cfg.Secrets.SMS, signingID) })
 			if err != nil {
 				errs <- err
@@ -161,7 +162,7 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	for i := 0; i < nPayments; i++ {
 		s := agreements[rng.IntN(len(agreements))]
 		order := fmt.Sprintf("demo-%s-pay-%d", run, i)
-		fen := 100 + rng.IntN(99900)
+		fen := 100 + rng.IntN(84900) // up to 850.00: a few exceed the per-payment limit
 		reqs = append(reqs, channel.Pay(s.channel, order, order, s.agreement, events.CNY(fmt.Sprintf("%d.%02d", fen/100, fen%100))))
 		orders = append(orders, order)
 	}

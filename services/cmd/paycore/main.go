@@ -31,6 +31,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(topicsCommand(), migrateCommand(), probeCommand(), runCommand(), demoCommand())
+	root.AddCommand(topicsCommand(), migrateCommand(), probeCommand(), runCommand(), demoCommand(), auditCommand())
 	return root
 }
