@@ -100,3 +100,16 @@ func EnvelopeTo(topic string, env events.Envelope) Outbound {
 	}
 	return Outbound{Topic: topic, Key: env.AggregateID, Value: b}
 }
+
+// Snapshotter is implemented by handlers whose state can be saved and
+// restored, so that taking over a partition means reading its latest
+// snapshot plus the event-log tail after it, not the whole log.
+type Snapshotter interface {
+	// Snapshot encodes everything Apply has built, deterministically (the
+	// same state always gives the same bytes).
+	Snapshot() ([]byte, error)
+	// Restore replaces the state of a fresh handler with a snapshot. After
+	// it, the handler decides exactly as the handler that took the
+	// snapshot would.
+	Restore(snapshot []byte) error
+}
