@@ -86,9 +86,10 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 		return nil, err
 	}
 	var runners []*processor.Runner
-	add := func(name, inbox, eventTopic string, raw bool, factory processor.Factory) error {
+	add := func(name, inbox, eventTopic, snapshots string, raw bool, factory processor.Factory) error {
 		rc := cfg.Runtime
 		rc.Name, rc.Brokers, rc.Inbox, rc.Events, rc.Poison = name, cfg.Kafka.Brokers, inbox, eventTopic, top.Name(topology.Poison)
+		rc.Snapshots = snapshots
 		rc.GroupPrefix = top.Prefix
 		rc.RawInbox, rc.Registry, rc.Factory = raw, reg, factory
 		rc.Observer, rc.Logger = cfg.Observer, cfg.Logger
@@ -112,7 +113,7 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 				Deriver: deriver, ReserveAccounts: cfg.ReserveAccounts,
 			}, reg)
 			if err == nil {
-				err = add(Intake, top.Name(topology.Requests), "", true, factory)
+				err = add(Intake, top.Name(topology.Requests), "", "", true, factory)
 			}
 		case Saga:
 			sc := cfg.Saga
@@ -123,7 +124,7 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 			}
 			factory, err = saga.NewFactory(sc, reg)
 			if err == nil {
-				err = add(Saga, top.Name(topology.SagaInbox), top.Name(topology.SagaEvents), false, factory)
+				err = add(Saga, top.Name(topology.SagaInbox), top.Name(topology.SagaEvents), top.Name(topology.SagaSnaps), false, factory)
 			}
 		case Payer:
 			factory, err = payerbank.NewFactory(payerbank.Config{
@@ -131,7 +132,7 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 				Link:   payerLink, SMSSecret: cfg.Secrets.SMS,
 			}, reg)
 			if err == nil {
-				err = add(Payer, top.Name(topology.PayerInbox), top.Name(topology.PayerEvts), false, factory)
+				err = add(Payer, top.Name(topology.PayerInbox), top.Name(topology.PayerEvts), top.Name(topology.PayerSnaps), false, factory)
 			}
 		case Reserve:
 			factory, err = reservebank.NewFactory(reservebank.Config{
@@ -139,7 +140,7 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 				Link:   reserveLink, ClosedAccounts: cfg.ClosedReserveAccounts,
 			}, reg)
 			if err == nil {
-				err = add(Reserve, top.Name(topology.ResInbox), top.Name(topology.ResEvents), false, factory)
+				err = add(Reserve, top.Name(topology.ResInbox), top.Name(topology.ResEvents), top.Name(topology.ResSnaps), false, factory)
 			}
 		}
 		if err != nil {

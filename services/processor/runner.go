@@ -24,6 +24,15 @@ type Config struct {
 	// Events is the processor's own event topic, co-partitioned with Inbox.
 	// Empty for stateless processors (the intake).
 	Events string
+	// Snapshots is the processor's compacted snapshot topic, co-partitioned
+	// with Events; empty disables snapshots.
+	Snapshots string
+	// SnapshotEvery is how many events a partition folds between two
+	// snapshots: the bound on the log tail a new owner has to replay.
+	SnapshotEvery int
+	// SnapshotChunkBytes bounds one snapshot record (below the broker's
+	// message.max.bytes).
+	SnapshotChunkBytes int
 	// Poison receives inbox records that can never be handled.
 	Poison string
 	// RawInbox hands records to the handler undecoded (the intake reads
@@ -64,6 +73,7 @@ type Observer interface {
 	Rebuilt(processor string, partition int, events int, took time.Duration)
 	Batch(processor string, partition int, records int, lag int64, took time.Duration)
 	Poisoned(processor string, reason string)
+	Snapshotted(processor string, partition int, bytes int, took time.Duration)
 }
 
 func (c *Config) setDefaults() {
@@ -81,6 +91,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.RefireAfter == 0 {
 		c.RefireAfter = 2 * time.Second
+	}
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = 50000
+	}
+	if c.SnapshotChunkBytes == 0 {
+		c.SnapshotChunkBytes = 512 << 10
 	}
 	if c.CommitInterval == 0 {
 		c.CommitInterval = 100 * time.Millisecond
@@ -118,9 +134,10 @@ func (c Config) Validate() error {
 
 // Runner runs one processor until its context ends or it fails.
 type Runner struct {
-	cfg    Config
-	writer *kafka.Writer
-	log    *slog.Logger
+	cfg        Config
+	writer     *kafka.Writer
+	snapWriter *kafka.Writer // routes by partition header, not key
+	log        *slog.Logger
 }
 
 // New returns a Runner for cfg.
@@ -143,6 +160,10 @@ func New(cfg Config) (*Runner, error) {
 			WriteTimeout: 10 * time.Second,
 			MaxAttempts:  3,
 		},
+		snapWriter: &kafka.Writer{
+			Addr: kafka.TCP(cfg.Brokers...), Balancer: partitionFromHeader{}, RequiredAcks: kafka.RequireAll,
+			BatchSize: 16, BatchBytes: 1 << 20, BatchTimeout: time.Millisecond, WriteTimeout: 30 * time.Second,
+		},
 		log: cfg.Logger.With("processor", cfg.Name),
 	}, nil
 }
@@ -152,6 +173,7 @@ func New(cfg Config) (*Runner, error) {
 // fails in a way that must not be papered over (the error).
 func (r *Runner) Run(ctx context.Context) error {
 	defer r.writer.Close()
+	defer r.snapWriter.Close()
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                r.cfg.GroupPrefix + r.cfg.Name,
 		Brokers:           r.cfg.Brokers,
@@ -219,12 +241,18 @@ type partition struct {
 	delayed []Outbound           // held replies, sorted by NotBefore
 	fired   map[string]time.Time // deadline commands sent, by key+value
 	out     []kafka.Message      // records of the current batch
+	snap    *snapshotter
+}
+
+func (r *Runner) newPartition(gen *kafka.Generation, id int) *partition {
+	return &partition{r: r, gen: gen, id: id, handler: r.cfg.Factory(id), fired: map[string]time.Time{},
+		snap: &snapshotter{r: r, id: id}}
 }
 
 func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int, offset int64) error {
-	p := &partition{r: r, gen: gen, id: id, handler: r.cfg.Factory(id), fired: map[string]time.Time{}}
+	p := r.newPartition(gen, id)
 	if r.cfg.Events != "" {
-		if err := p.rebuild(ctx); err != nil {
+		if _, err := p.rebuild(ctx, true); err != nil {
 			return err
 		}
 	}
@@ -265,6 +293,11 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 				return err
 			}
 			offset = batch[len(batch)-1].Offset + 1
+			if err := p.snap.maybeTake(ctx, p.handler); err != nil && ctx.Err() == nil {
+				// A snapshot only shortens rebuilds; failing one is no
+				// reason to stop handling payments.
+				r.log.Warn("snapshot failed", "partition", id, "err", err)
+			}
 			if obs := r.cfg.Observer; obs != nil {
 				obs.Batch(r.cfg.Name, id, len(batch), reader.Lag(), time.Since(start))
 			}
@@ -387,6 +420,7 @@ func (p *partition) handle(m kafka.Message) {
 			panic(fmt.Sprintf("processor %s: handler produced undecodable event %s: %v", p.r.cfg.Name, env.Type, err))
 		}
 		p.handler.Apply(env, payload)
+		p.snap.applied++
 		p.queue(EnvelopeTo(p.r.cfg.Events, env))
 	}
 	now := time.Now()
@@ -478,49 +512,71 @@ func (p *partition) flush(ctx context.Context) error {
 	return fmt.Errorf("produce %d records after %d attempts: %w", len(p.out), p.r.cfg.WriteAttempts, err)
 }
 
-// rebuild folds the partition's event log into a fresh handler, up to the
-// end of the log at assignment time, before any command is handled.
-func (p *partition) rebuild(ctx context.Context) error {
+// rebuild builds the partition's state before any command is handled:
+// the latest snapshot if there is a usable one, then the event log from the
+// snapshot's offset (or from the start) up to its end at assignment time.
+func (p *partition) rebuild(ctx context.Context, useSnapshot bool) (RebuildStats, error) {
 	start := time.Now()
+	var stats RebuildStats
 	first, last, err := p.r.offsets(ctx, p.r.cfg.Events, p.id)
 	if err != nil {
-		return err
+		return stats, err
 	}
-	n := 0
-	if last > first {
+	from := first
+	if snap, ok := p.handler.(Snapshotter); ok && useSnapshot && p.r.cfg.Snapshots != "" {
+		m, state, keys, err := p.r.latestSnapshot(ctx, p.id)
+		switch {
+		case err != nil:
+			p.r.log.Warn("snapshot unusable; folding the whole log", "partition", p.id, "err", err)
+		case m != nil:
+			if err := snap.Restore(state); err != nil {
+				p.r.log.Warn("snapshot does not restore; folding the whole log", "partition", p.id, "snapshot", m.SnapshotID, "err", err)
+				p.handler = p.r.cfg.Factory(p.id)
+			} else {
+				from = max(m.EventsOffset, first)
+				stats.FromSnapshot, stats.SnapshotBytes = true, m.Bytes
+				p.snap.last, p.snap.previous = m, keys
+			}
+		}
+	}
+	stats.EventsOffset = from
+	if last > from {
 		reader := kafka.NewReader(kafka.ReaderConfig{
 			Brokers: p.r.cfg.Brokers, Topic: p.r.cfg.Events, Partition: p.id,
 			MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond, QueueCapacity: 10000,
 		})
 		defer reader.Close()
-		if err := reader.SetOffset(first); err != nil {
-			return err
+		if err := reader.SetOffset(from); err != nil {
+			return stats, err
 		}
 		for {
 			m, err := reader.FetchMessage(ctx)
 			if err != nil {
-				return fmt.Errorf("rebuild %s/%d: %w", p.r.cfg.Events, p.id, err)
+				return stats, fmt.Errorf("rebuild %s/%d: %w", p.r.cfg.Events, p.id, err)
 			}
 			env, err := events.UnmarshalOwn(m.Value)
 			if err != nil {
-				return fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
+				return stats, fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
 			}
 			payload, err := p.r.cfg.Registry.DecodeOwn(env)
 			if err != nil {
-				return fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
+				return stats, fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
 			}
 			p.handler.Apply(env, payload)
-			n++
+			stats.Events++
 			if m.Offset >= last-1 {
 				break
 			}
 		}
 	}
+	p.snap.applied = stats.Events
+	stats.Took = time.Since(start)
 	if obs := p.r.cfg.Observer; obs != nil {
-		obs.Rebuilt(p.r.cfg.Name, p.id, n, time.Since(start))
+		obs.Rebuilt(p.r.cfg.Name, p.id, stats.Events, stats.Took)
 	}
-	p.r.log.Info("partition rebuilt", "partition", p.id, "events", n, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	p.r.log.Info("partition rebuilt", "partition", p.id, "from_snapshot", stats.FromSnapshot, "snapshot_bytes", stats.SnapshotBytes,
+		"events", stats.Events, "took", stats.Took.Round(time.Millisecond))
+	return stats, nil
 }
 
 // offsets returns the first and next-to-write offsets of topic/partition.
@@ -553,3 +609,6 @@ func (r *Runner) offsets(ctx context.Context, topic string, partition int) (int6
 	}
 	return 0, 0, fmt.Errorf("offsets of %s/%d: %w", topic, partition, lastErr)
 }
+
+// Name returns the processor's name.
+func (r *Runner) Name() string { return r.cfg.Name }

@@ -11,7 +11,7 @@ import (
 // so a tick costs O(due · log n), not O(n), with a million sagas held.
 //
 // It is derived data: Apply maintains it from the folded state, so a
-// rebuild restores it and it never needs to be stored.
+// rebuild restores it and it is stored in snapshots as is (its layout decides which due sagas a capped tick returns).
 type timers struct {
 	heap timerHeap
 	byID map[string]*timer
