@@ -67,7 +67,7 @@ func TestSIGKILLAtRandomMomentsLosesAndDoublesNothing(t *testing.T) {
 			"PAYCORE_PAYER_KEY_SECRET="+cfg.Secrets.PayerKey,
 			"PAYCORE_SMS_SECRET="+cfg.Secrets.SMS,
 		),
-		args: []string{"run", "--session-timeout=6s",
+		args: []string{"run", "--session-timeout=6s", "--metrics-addr=127.0.0.1:0",
 			"--leg-timeout=300ms", "--query-interval=200ms", "--payer-final-timeout=2s", "--reserve-final-timeout=2s",
 			"--payer-lost-reply-rate=0.1", "--payer-query-unknown-rate=0.2", "--reserve-lost-reply-rate=0.1"},
 	}

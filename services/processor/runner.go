@@ -71,7 +71,9 @@ type Config struct {
 // safe for concurrent use: partitions run in parallel.
 type Observer interface {
 	Rebuilt(processor string, partition int, events int, took time.Duration)
-	Batch(processor string, partition int, records int, lag int64, took time.Duration)
+	Batch(processor string, partition int, records int, took time.Duration)
+	// Lag is the partition's consumer lag in records, reported every tick.
+	Lag(processor string, partition int, records int64)
 	Poisoned(processor string, reason string)
 	Snapshotted(processor string, partition int, bytes int, took time.Duration)
 }
@@ -255,6 +257,8 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 		if _, err := p.rebuild(ctx, true); err != nil {
 			return err
 		}
+	} else if obs := r.cfg.Observer; obs != nil {
+		obs.Rebuilt(r.cfg.Name, id, 0, 0) // stateless: ready at once
 	}
 	reader, err := r.inboxReader(id, offset)
 	if err != nil {
@@ -299,7 +303,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 				r.log.Warn("snapshot failed", "partition", id, "err", err)
 			}
 			if obs := r.cfg.Observer; obs != nil {
-				obs.Batch(r.cfg.Name, id, len(batch), reader.Lag(), time.Since(start))
+				obs.Batch(r.cfg.Name, id, len(batch), time.Since(start))
 			}
 		}
 		// Commit what was written, at most every CommitInterval (and at
@@ -319,6 +323,9 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 		p.releaseDelayed(now)
 		if !now.Before(nextTick) {
 			p.fireDeadlines(now)
+			if obs := r.cfg.Observer; obs != nil {
+				obs.Lag(r.cfg.Name, id, reader.Lag())
+			}
 			nextTick = now.Add(r.cfg.TickInterval)
 		}
 		if len(p.out) > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/config"
+	"github.com/paycore/paycore/services/metrics"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +28,7 @@ func runCommand() *cobra.Command {
 	var cfg app.Config
 	var processors string
 	var closed string
+	var metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run paycore's processors (all, or those named with --processors)",
@@ -52,6 +55,19 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 				cfg.ClosedReserveAccounts = strings.Split(closed, ",")
 			}
 			create, _ := cmd.Flags().GetBool("create-topics")
+			if metricsAddr != "" {
+				m := metrics.New()
+				cfg.Observer = m
+				which := cfg.Processors
+				if len(which) == 0 {
+					which = app.AllProcessors
+				}
+				addr, err := m.Serve(cmd.Context(), metricsAddr, which)
+				if err != nil {
+					return fmt.Errorf("metrics endpoint: %w", err)
+				}
+				slog.Info("serving /metrics, /healthz, /readyz", "addr", addr.String())
+			}
 			return app.Run(cmd.Context(), cfg, create)
 		},
 	}
@@ -59,6 +75,7 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 	f.StringVar(&processors, "processors", "", "comma-separated processors to run (default: all)")
 	f.StringVar(&closed, "closed-reserve-accounts", "", "reserve accounts that refuse credits (to exercise failures)")
 	f.Bool("create-topics", true, "create missing topics at start-up")
+	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus /metrics, /healthz and /readyz here (empty: off)")
 	f.DurationVar(&cfg.Saga.LegTimeout, "leg-timeout", 0, "wait for a bank reply before a status query (default 2s)")
 	f.DurationVar(&cfg.Saga.QueryInterval, "query-interval", 0, "wait between status queries (default 1s)")
 	f.DurationVar(&cfg.Saga.PayerFinalTimeout, "payer-final-timeout", 0, "payer leg unknown this long after start → presumed failure (default 10s)")

@@ -1,0 +1,57 @@
+package metrics
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMetricsAndReadiness(t *testing.T) {
+	m := New()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, err := m.Serve(ctx, "127.0.0.1:0", []string{"saga", "payer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr.String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Fatalf("/healthz %d", code)
+	}
+	if code, _ := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz %d before any rebuild, want 503", code)
+	}
+	m.Rebuilt("saga", 0, 10, time.Millisecond)
+	if code, _ := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz %d with payer not rebuilt, want 503", code)
+	}
+	m.Rebuilt("payer", 3, 0, time.Millisecond)
+	if code, _ := get("/readyz"); code != 200 {
+		t.Fatalf("/readyz %d after both rebuilt", code)
+	}
+	m.Batch("saga", 2, 50, 3*time.Millisecond)
+	m.Lag("saga", 2, 1234)
+	m.Poisoned("saga", "undecodable")
+	_, body := get("/metrics")
+	for _, want := range []string{
+		`paycore_inbox_lag_records{partition="2",processor="saga"} 1234`,
+		`paycore_inbox_records_total{processor="saga"} 50`,
+		`paycore_poisoned_records_total{processor="saga"} 1`,
+		`paycore_rebuild_events{partition="0",processor="saga"} 10`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
