@@ -62,15 +62,19 @@ func Files(reg *events.Registry) (map[string][]byte, error) {
 	return files, nil
 }
 
-// Write replaces the *.json files in dir with Files(reg): it creates or
-// overwrites the current ones and deletes schemas of kinds that are no
-// longer registered, so the directory mirrors the registry exactly. Other
-// files are left alone.
+// Write replaces the *.json files in dir with Files(reg): see WriteFiles.
 func Write(dir string, reg *events.Registry) error {
 	files, err := Files(reg)
 	if err != nil {
 		return err
 	}
+	return WriteFiles(dir, files)
+}
+
+// WriteFiles makes dir mirror files: it creates or overwrites every file
+// and deletes *.json files that files no longer holds (a schema of a type
+// that was removed). Other files are left alone.
+func WriteFiles(dir string, files map[string][]byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -1,11 +1,9 @@
 package payerbank
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 
@@ -238,7 +236,7 @@ func (h *Handler) Snapshot() ([]byte, error) {
 		}
 		s.Legs = append(s.Legs, ls)
 	}
-	b, err := encodeSnapshot(s)
+	b, err := processor.EncodeSnapshot(s)
 	if err != nil {
 		return nil, fmt.Errorf("payerbank: encoding snapshot: %w", err)
 	}
@@ -268,7 +266,7 @@ func (h *Handler) Restore(snapshot []byte) error {
 		return fmt.Errorf("payerbank: snapshot is of service %q, not %q", head.Service, snapshotService)
 	}
 	var s snapshotV1
-	if err := decodeStrict(snapshot, &s); err != nil {
+	if err := processor.DecodeSnapshot(snapshot, &s); err != nil {
 		return fmt.Errorf("payerbank: malformed snapshot: %w", err)
 	}
 	st, err := h.stateFrom(s)
@@ -695,30 +693,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// encodeSnapshot encodes v as compact JSON without HTML escaping, so the
-// stored reply events keep the exact bytes events.Marshal gave them.
-func encodeSnapshot(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// decodeStrict decodes exactly one JSON value into v, rejecting unknown
-// members and trailing data.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after the snapshot")
-	}
-	return nil
 }

@@ -358,11 +358,11 @@ func TestRestoreRefuses(t *testing.T) {
 	// Bad input. edit derives a snapshot from a valid one.
 	edit := func(f func(*snapshotV1)) []byte {
 		var s snapshotV1
-		if err := decodeStrict(snap, &s); err != nil {
+		if err := processor.DecodeSnapshot(snap, &s); err != nil {
 			t.Fatal(err)
 		}
 		f(&s)
-		b, err := encodeSnapshot(s)
+		b, err := processor.EncodeSnapshot(s)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,11 +1,9 @@
 package reservebank
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 
 	"github.com/paycore/paycore/events"
@@ -64,7 +62,7 @@ func (b *Bank) Snapshot() ([]byte, error) {
 		}
 		s.Decisions = append(s.Decisions, ds)
 	}
-	out, err := encodeSnapshot(s)
+	out, err := processor.EncodeSnapshot(s)
 	if err != nil {
 		return nil, fmt.Errorf("reservebank: encoding snapshot: %w", err)
 	}
@@ -94,7 +92,7 @@ func (b *Bank) Restore(snapshot []byte) error {
 		return fmt.Errorf("reservebank: snapshot is of service %q, not %q", head.Service, snapshotService)
 	}
 	var s snapshotV1
-	if err := decodeStrict(snapshot, &s); err != nil {
+	if err := processor.DecodeSnapshot(snapshot, &s); err != nil {
 		return fmt.Errorf("reservebank: malformed snapshot: %w", err)
 	}
 	decisions := make(map[string]decision, len(s.Decisions))
@@ -153,30 +151,4 @@ func (b *Bank) decisionFrom(ds decisionSnap) (decision, error) {
 		return decision{}, fmt.Errorf("unexpected event %s", env.Type)
 	}
 	return d, nil
-}
-
-// encodeSnapshot encodes v as compact JSON without HTML escaping, so the
-// stored events keep the exact bytes events.Marshal gave them.
-func encodeSnapshot(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// decodeStrict decodes exactly one JSON value into v, rejecting unknown
-// members and trailing data.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after the snapshot")
-	}
-	return nil
 }

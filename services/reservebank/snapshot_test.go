@@ -265,11 +265,11 @@ func TestRestoreRefuses(t *testing.T) {
 
 	edit := func(f func(*snapshotV1)) []byte {
 		var v snapshotV1
-		if err := decodeStrict(snap, &v); err != nil {
+		if err := processor.DecodeSnapshot(snap, &v); err != nil {
 			t.Fatal(err)
 		}
 		f(&v)
-		out, err := encodeSnapshot(v)
+		out, err := processor.EncodeSnapshot(v)
 		if err != nil {
 			t.Fatal(err)
 		}

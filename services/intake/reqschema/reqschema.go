@@ -12,8 +12,6 @@ package reqschema
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 
@@ -73,26 +71,7 @@ func Write(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	stale, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return err
-	}
-	for _, path := range stale {
-		if _, keep := files[filepath.Base(path)]; !keep {
-			if err := os.Remove(path); err != nil {
-				return err
-			}
-		}
-	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return schemagen.WriteFiles(dir, files)
 }
 
 // requestType describes one request type for the generators.
