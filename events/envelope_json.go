@@ -19,17 +19,18 @@ func Marshal(e Envelope) ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	data, err := encodeJSON(e)
+	data, err := EncodeJSON(e)
 	if err != nil {
 		return nil, newError(CodeEnvelopeMalformed, "", "encoding envelope", err)
 	}
 	return data, nil
 }
 
-// encodeJSON is json.Marshal without HTML escaping, used for everything
-// this package writes so that text such as "<ops>" reaches ClickHouse and
-// operators as written, and so re-encoding decoded data never rewrites it.
-func encodeJSON(v any) ([]byte, error) {
+// EncodeJSON is json.Marshal without HTML escaping, used for everything
+// paycore writes (envelopes, outcomes, rejects, snapshots) so that text
+// such as "<ops>" or an order ID "a<b" reaches channels, ClickHouse and
+// operators as written, and re-encoding decoded data never rewrites it.
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

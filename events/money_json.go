@@ -16,7 +16,7 @@ func (m Money) MarshalJSON() ([]byte, error) {
 	if !m.currency.IsValid() {
 		return nil, newError(CodeCurrencyUnsupported, "currency", "Money is unset", nil)
 	}
-	return encodeJSON(moneyJSON{Amount: m.String(), Currency: m.currency.String()})
+	return EncodeJSON(moneyJSON{Amount: m.String(), Currency: m.currency.String()})
 }
 
 // UnmarshalJSON decodes {"amount":"12.30","currency":"CNY"} with the rules of

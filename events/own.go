@@ -3,7 +3,6 @@ package events
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 )
 
 // UnmarshalOwn and Registry.DecodeOwn read records that paycore itself
@@ -40,15 +39,5 @@ func (r *Registry) DecodeOwn(e Envelope) (Payload, error) {
 	if !ok {
 		return nil, newError(CodeEventTypeUnknown, "type", k.String()+" is not registered", nil)
 	}
-	target := reflect.New(reg.goType)
-	dec := json.NewDecoder(bytes.NewReader(e.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(target.Interface()); err != nil {
-		return nil, payloadDecodeError(k, err)
-	}
-	p := target.Elem().Interface().(Payload)
-	if err := validatePayload(k, p); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return decodePayload(k, reg.goType, e.Payload)
 }

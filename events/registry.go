@@ -131,7 +131,7 @@ func (r *Registry) New(aggregateID string, seq uint64, p Payload, meta Meta) (En
 	if err := validatePayload(k, p); err != nil {
 		return Envelope{}, err
 	}
-	raw, err := encodeJSON(p)
+	raw, err := EncodeJSON(p)
 	if err != nil {
 		return Envelope{}, newError(CodePayloadInvalid, "payload", "encoding "+k.String(), err)
 	}
@@ -180,8 +180,14 @@ func (r *Registry) Decode(e Envelope) (Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	target := reflect.New(reg.goType)
-	dec := json.NewDecoder(bytes.NewReader(e.Payload))
+	return decodePayload(k, reg.goType, e.Payload)
+}
+
+// decodePayload decodes raw into a new value of goType with unknown
+// members refused, then runs its Validator.
+func decodePayload(k Kind, goType reflect.Type, raw []byte) (Payload, error) {
+	target := reflect.New(goType)
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(target.Interface()); err != nil {
 		return nil, payloadDecodeError(k, err)

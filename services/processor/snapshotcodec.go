@@ -5,20 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+
+	"github.com/paycore/paycore/events"
 )
 
 // EncodeSnapshot encodes a handler's snapshot struct as compact JSON
 // without HTML escaping, so that envelopes stored inside it keep the exact
 // bytes events.Marshal gave them (a re-sent reply must be byte-identical).
-func EncodeSnapshot(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func EncodeSnapshot(v any) ([]byte, error) { return events.EncodeJSON(v) }
 
 // DecodeSnapshot decodes exactly one JSON value into v, rejecting unknown
 // members and trailing data: a snapshot from another version of the code

@@ -1,8 +1,6 @@
 package saga
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -72,7 +70,7 @@ func (d *decision) outcome(o events.Outcome) error {
 	if o.ReasonCode != "" {
 		o.Reason = events.Reasons[o.ReasonCode]
 	}
-	b, err := encodeJSON(o)
+	b, err := events.EncodeJSON(o)
 	if err != nil {
 		return fmt.Errorf("saga: encoding outcome %s: %w", o.OutcomeID, err)
 	}
@@ -92,7 +90,7 @@ func (d *decision) reject(code, channelID, orderID string, at time.Time) error {
 			return fmt.Errorf("saga: encoding rejected %s: %w", d.msg.Envelope.Type, err)
 		}
 	}
-	b, err := encodeJSON(events.Rejected{
+	b, err := events.EncodeJSON(events.Rejected{
 		ReasonCode: code,
 		Reason:     events.Reasons[code],
 		Topic:      d.msg.Topic,
@@ -111,14 +109,3 @@ func (d *decision) reject(code, channelID, orderID string, at time.Time) error {
 	return nil
 }
 
-// encodeJSON is json.Marshal without HTML escaping, as events writes:
-// order IDs such as "a<b" reach channels and ClickHouse as written.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}

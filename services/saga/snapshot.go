@@ -180,7 +180,7 @@ func (h *Handler) Snapshot() ([]byte, error) {
 	for _, tm := range h.timers.heap {
 		s.Timers = append(s.Timers, timerSnap{ID: tm.id, At: fmtTime(tm.at)})
 	}
-	b, err := encodeJSON(s)
+	b, err := events.EncodeJSON(s)
 	if err != nil {
 		return nil, fmt.Errorf("saga: encoding snapshot: %w", err)
 	}

@@ -425,7 +425,7 @@ func render(t *testing.T, out processor.Output, err error) string {
 		}
 		fmt.Fprintf(&b, "event %s\n", raw)
 		if out.Payloads != nil {
-			p, err := encodeJSON(out.Payloads[i])
+			p, err := events.EncodeJSON(out.Payloads[i])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -453,7 +453,7 @@ func view(t *testing.T, h *Handler, s snapSaga) string {
 	} else {
 		v, ok = h.Payment(s.id)
 	}
-	b, err := encodeJSON(v)
+	b, err := events.EncodeJSON(v)
 	if err != nil {
 		t.Fatal(err)
 	}
