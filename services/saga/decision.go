@@ -108,4 +108,3 @@ func (d *decision) reject(code, channelID, orderID string, at time.Time) error {
 	d.out.Messages = append(d.out.Messages, processor.Outbound{Topic: d.h.cfg.Topics.Rejects, Key: orderID, Value: b})
 	return nil
 }
-
