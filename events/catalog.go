@@ -60,6 +60,17 @@ func Catalog() *Registry {
 	r.Register(ReserveCreditRefused{})
 	r.Register(CreditStatusReported{})
 
+	// Clearing, reconciliation and error handling.
+	r.Register(BatchClosed{})
+	r.Register(SettlementInstructed{})
+	r.Register(DiscrepancyFound{})
+	r.Register(BatchReconciled{})
+	r.Register(CorrectPayment{})
+	r.Register(PaymentCorrectionStarted{})
+	r.Register(PaymentCorrected{})
+	r.Register(PostReserveSummary{})
+	r.Register(ReserveSummaryPosted{})
+
 	// Never remove or reuse a (type, version) that has been written to a
 	// log: add a new version.
 

@@ -81,6 +81,7 @@ const (
 	ResInbox   = "reserve.inbox"
 	ResEvents  = "reserve.events"
 	ResSnaps   = "reserve.snapshots"
+	Clearing   = "clearing.events"
 )
 
 // Config sizes the default topology.
@@ -129,6 +130,7 @@ func New(cfg Config) (Topology, error) {
 	add(Rejects, n, RetainForever, "", "every rejected or malformed request, verbatim, with its reason code")
 	add(Poison, 1, RetainForever, "", "messages a processor could not handle after bounded retries")
 	add(Probes, 1, RetainWeek, "", "diagnostic probes (paycore probe)")
+	add(Clearing, 1, RetainForever, "", "clearing batches, settlement instructions, reconciliation results (one writer: paycore clearing/reconcile)")
 	for _, g := range []struct{ inbox, events, snaps, group, what string }{
 		{SagaInbox, SagaEvents, SagaSnaps, "saga", "payment and signing sagas, keyed by transaction ID"},
 		{PayerInbox, PayerEvts, PayerSnaps, "payer", "payer bank: accounts, agreements, payer legs; keyed by account token"},
