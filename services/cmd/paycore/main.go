@@ -31,6 +31,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(topicsCommand(), migrateCommand(), probeCommand(), runCommand(), demoCommand(), auditCommand())
+	root.AddCommand(topicsCommand(), migrateCommand(), probeCommand(), runCommand(), demoCommand(), auditCommand(), reportCommand(), projectCommand(), replayCommand())
 	return root
 }

@@ -1,0 +1,198 @@
+package tables
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/projections/projector"
+)
+
+// A small synthetic event log, as the processors would write it: three
+// customers, three agreements (one terminated), and eleven payments over
+// two hours and two channels in every final status, plus one still
+// pending. The integration tests project it and check the tables, views,
+// README queries and report against the figures below.
+
+type customer struct {
+	key, account, name, idNumber, phone, balance string
+}
+
+var (
+	alice = customer{"ALICEKEY00000000", "6222020200112230001", "王小明", "110101199003071234", "13800138000", "10000.00"}
+	bob   = customer{"BOBKEY0000000000", "6217000010012345678", "李四", "11010119850101123X", "13900139000", "5000.00"}
+	carol = customer{"CAROLKEY00000000", "622848001234567", "张三", "310101197001011234", "13700137000", "100.00"}
+)
+
+func agreementOf(c customer, channel string) string {
+	return "NU" + c.key + fmt.Sprintf("%-12.12s", channel+"000000000000")
+}
+
+// synthPayment is one payment of the log and how it ends.
+type synthPayment struct {
+	name     string // key of the synthetic payment, e.g. "P1"
+	channel  string
+	payer    customer
+	amount   string
+	hour     int           // 0: two hours before the current hour; 1: the hour before
+	minute   int           // minute of that hour it starts
+	latency  time.Duration // started to finished
+	status   string        // final status, or "" while pending
+	reason   string
+	payerLeg string // "" (no answer), debited, refused, debited+reversed
+	reserve  string // "" (no answer), credited, refused
+}
+
+var synthPayments = []synthPayment{
+	{"P1", "alipay", alice, "100.00", 0, 5, 100 * time.Millisecond, events.StatusSuccess, "", "debited", "credited"},
+	{"P2", "alipay", alice, "250.50", 0, 10, 200 * time.Millisecond, events.StatusSuccess, "", "debited", "credited"},
+	{"P3", "alipay", alice, "30.00", 0, 15, 300 * time.Millisecond, events.StatusFailure, events.ReasonInsufficientFunds, "refused", ""},
+	{"T1", "tenpay", bob, "12.34", 0, 30, 400 * time.Millisecond, events.StatusSuccess, "", "debited", "credited"},
+	{"P4", "alipay", alice, "40.00", 1, 5, 5000 * time.Millisecond, events.StatusPresumedFailure, events.ReasonPayerLegUnknown, "", ""},
+	{"P5", "alipay", alice, "55.55", 1, 10, 8000 * time.Millisecond, events.StatusPresumedSuccess, events.ReasonReserveLegUnknown, "debited", ""},
+	{"P6", "alipay", alice, "70.00", 1, 15, 1200 * time.Millisecond, events.StatusFailure, events.ReasonReserveAccountClosed, "debited+reversed", "refused"},
+	{"P7", "alipay", carol, "10.00", 1, 20, 150 * time.Millisecond, events.StatusFailure, events.ReasonAgreementTerminated, "refused", ""},
+	{"P8", "alipay", alice, "99.99", 1, 25, 0, "", "", "debited", ""},
+	{"T2", "tenpay", bob, "0.01", 1, 30, 500 * time.Millisecond, events.StatusSuccess, "", "debited", "credited"},
+	{"T3", "tenpay", bob, "1000.00", 1, 35, 6000 * time.Millisecond, events.StatusPresumedFailure, events.ReasonPayerLegUnknown, "", ""},
+}
+
+// synthTxnID is the transaction ID the intake derives for a payment.
+func synthTxnID(p synthPayment) string { return events.DeriveID("txn", p.channel, "key-"+p.name) }
+
+// logEvent is one event as read from Kafka.
+type logEvent struct {
+	env events.Envelope
+	p   events.Payload
+	src projector.Source
+}
+
+// synthLog builds the log. base is the start of the first hour; the
+// events' projected_at is the end of the second hour.
+type synthLog struct {
+	base    time.Time
+	events  []logEvent
+	seq     map[string]uint64 // per aggregate
+	offsets map[string]int64  // per topic
+}
+
+const (
+	sagaTopic    = "paycore.saga.events"
+	payerTopic   = "paycore.payer.events"
+	reserveTopic = "paycore.reserve.events"
+)
+
+func newSynthLog(base time.Time) *synthLog {
+	l := &synthLog{base: base, seq: map[string]uint64{}, offsets: map[string]int64{}}
+	for _, c := range []customer{alice, bob, carol} {
+		l.add(payerTopic, c.key, base.Add(-30*time.Minute), events.AccountOpened{
+			PayerKey: c.key, Account: c.account, HolderName: c.name, IDNumber: c.idNumber, Phone: c.phone,
+			OpeningBalance: events.CNY(c.balance),
+		})
+	}
+	for _, a := range []struct {
+		c       customer
+		channel string
+	}{{alice, "alipay"}, {bob, "tenpay"}, {carol, "alipay"}} {
+		l.add(payerTopic, a.c.key, base.Add(-20*time.Minute), events.AgreementSigned{
+			SigningID: "sig-" + a.c.key, AgreementNo: agreementOf(a.c, a.channel), ChannelID: a.channel, PayerKey: a.c.key,
+			PerPaymentLimit: events.CNY("2000.00"), DailyLimit: events.CNY("5000.00"),
+		})
+	}
+	l.add(payerTopic, carol.key, base.Add(time.Hour), events.AgreementTerminated{
+		AgreementNo: agreementOf(carol, "alipay"), RequestID: "req-carol", BodyHash: "h",
+	})
+	for _, p := range synthPayments {
+		l.payment(p)
+	}
+	return l
+}
+
+func (l *synthLog) add(topic, aggregate string, at time.Time, p events.Payload) {
+	l.seq[aggregate]++
+	seq := l.seq[aggregate]
+	env := events.Envelope{
+		ID: events.DeriveID("synth", aggregate, fmt.Sprint(seq)), Type: p.EventType(), Version: p.EventVersion(),
+		AggregateID: aggregate, Sequence: seq, CorrelationID: aggregate, CausationID: aggregate,
+		OccurredAt: at, Payload: []byte(`{}`),
+	}
+	src := projector.Source{Topic: topic, Partition: 0, Offset: l.offsets[topic], ProjectedAt: l.base.Add(2 * time.Hour)}
+	l.offsets[topic]++
+	l.events = append(l.events, logEvent{env, p, src})
+}
+
+func (p synthPayment) start(base time.Time) time.Time {
+	return base.Add(time.Duration(p.hour)*time.Hour + time.Duration(p.minute)*time.Minute + 123*time.Millisecond)
+}
+
+func (l *synthLog) payment(p synthPayment) {
+	txn := synthTxnID(p)
+	start := p.start(l.base)
+	agr := agreementOf(p.payer, p.channel)
+	reserve := "RSV-" + p.channel
+	amount := events.CNY(p.amount)
+	l.add(sagaTopic, txn, start, events.PaymentStarted{
+		Request: events.StartPayment{
+			TxnID: txn, ChannelID: p.channel, OrderID: "order-" + p.name, IdempotencyKey: "key-" + p.name, BodyHash: "h",
+			AgreementNo: agr, PayerKey: p.payer.key, ReserveAccount: reserve, Amount: amount,
+		},
+		Deadline: start.Add(2 * time.Second), FinalDeadline: start.Add(30 * time.Second),
+	})
+	// Saga steps are in the log but not in these tables.
+	l.add(sagaTopic, txn, start, events.PaymentStepChanged{TxnID: txn, Step: events.StepAwaitPayer, Deadline: start.Add(2 * time.Second), Cause: "start"})
+	switch p.payerLeg {
+	case "debited", "debited+reversed":
+		l.add(payerTopic, p.payer.key, start.Add(30*time.Millisecond), events.PayerDebited{
+			TxnID: txn, AgreementNo: agr, Amount: amount, BalanceAfter: events.CNY("1.00"), Day: beijingDay(start),
+		})
+	case "refused":
+		l.add(payerTopic, p.payer.key, start.Add(30*time.Millisecond), events.PayerDebitRefused{TxnID: txn, ReasonCode: p.reason})
+	}
+	switch p.reserve {
+	case "credited":
+		l.add(reserveTopic, txn, start.Add(60*time.Millisecond), events.ReserveCredited{
+			TxnID: txn, ReserveAccount: reserve, ChannelID: p.channel, Amount: amount,
+		})
+	case "refused":
+		l.add(reserveTopic, txn, start.Add(60*time.Millisecond), events.ReserveCreditRefused{TxnID: txn, ReasonCode: p.reason})
+	}
+	if p.payerLeg == "debited+reversed" {
+		l.add(payerTopic, p.payer.key, start.Add(90*time.Millisecond), events.PayerDebitReversed{
+			TxnID: txn, Amount: amount, BalanceAfter: events.CNY("2.00"),
+		})
+	}
+	if p.status == "" {
+		return
+	}
+	debited, credited := "no", "no"
+	switch {
+	case p.status == events.StatusSuccess:
+		debited, credited = "yes", "yes"
+	case p.status == events.StatusPresumedSuccess:
+		debited, credited = "yes", "unknown"
+	case p.status == events.StatusPresumedFailure:
+		debited = "unknown"
+	}
+	l.add(sagaTopic, txn, start.Add(p.latency), events.PaymentFinished{
+		TxnID: txn, Status: p.status, ReasonCode: p.reason, PayerDebited: debited, ReserveCredited: credited,
+	})
+}
+
+// rows maps the log with the Mapper. A replay reads every event again
+// from other offsets, later.
+func (l *synthLog) rows(replay bool) ([]projector.Row, error) {
+	var out []projector.Row
+	for _, e := range l.events {
+		src := e.src
+		if replay {
+			src.Offset += 100_000
+			src.ProjectedAt = src.ProjectedAt.Add(time.Hour)
+		}
+		rows, err := Mapper{}.Map(e.env, e.p, src)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
