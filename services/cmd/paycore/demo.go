@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/projections/projector"
+	"github.com/paycore/paycore/projections/tables"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/audit"
 	"github.com/paycore/paycore/services/bankadmin"
@@ -191,7 +193,53 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	if !rep.Clean() {
 		return fmt.Errorf("audit found %d violations", len(rep.Violations))
 	}
-	return nil
+	return projectAndReport(ctx, k, "demo-"+run+"-pay-", nPayments)
+}
+
+// projectAndReport runs the ClickHouse projector over the demo's logs until
+// every payment of the run is finished in the transactions view, then
+// prints the analyst report of the last hour.
+func projectAndReport(ctx context.Context, k config.Kafka, orderPrefix string, payments int) error {
+	pc, closeConn, err := projectorConfig(ctx, k)
+	if err != nil {
+		return err
+	}
+	defer closeConn()
+	pc.MaxDelay = 200 * time.Millisecond
+	pc.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	p, err := projector.New(pc)
+	if err != nil {
+		return err
+	}
+	pctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(pctx) }()
+	start := time.Now()
+	for {
+		var finished uint64
+		if err := pc.Conn.QueryRow(ctx, "SELECT count() FROM transactions WHERE finished AND startsWith(order_id, ?)", orderPrefix).Scan(&finished); err != nil {
+			stop()
+			return err
+		}
+		if int(finished) >= payments {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			stop()
+			return fmt.Errorf("projector: %d of %d payments in ClickHouse: %w", finished, payments, ctx.Err())
+		case err := <-done:
+			stop()
+			return fmt.Errorf("projector stopped: %w", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		return err
+	}
+	fmt.Printf("\n== projected into ClickHouse in %v; analyst report (all payments of the last hour)\n", time.Since(start).Round(time.Millisecond))
+	return tables.WriteReport(ctx, pc.Conn, os.Stdout, tables.ReportOptions{Hours: 1})
 }
 
 func printOutcomeSummary(o *channel.Outcomes, orders []string) {
