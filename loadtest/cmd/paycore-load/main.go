@@ -19,7 +19,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: paycore-load baseline|sagas [flags]")
+		fmt.Fprintln(os.Stderr, "usage: paycore-load baseline|sagas|projection [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -28,6 +28,8 @@ func main() {
 		err = runBaseline(os.Args[2:])
 	case "sagas":
 		err = runSagas(os.Args[2:])
+	case "projection":
+		err = runProjection(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown scenario %q", os.Args[1])
 	}
