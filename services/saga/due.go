@@ -38,10 +38,16 @@ func (h *Handler) Due(now time.Time) []processor.Outbound {
 	return out
 }
 
-// running returns the correlation ID and current step of a running saga.
+// running returns the correlation ID and current step of a running saga,
+// or of a finished payment's running correction.
 func (h *Handler) running(id string) (string, stepRef, bool) {
-	if p, ok := h.payments[id]; ok && p.run != nil {
-		return p.run.correlation, p.run.entered, true
+	if p, ok := h.payments[id]; ok {
+		switch {
+		case p.run != nil:
+			return p.run.correlation, p.run.entered, true
+		case p.corr.running():
+			return correctionCorrelation(p.id, p.corr.discrepancyID), p.corr.entered, true
+		}
 	}
 	if s, ok := h.signings[id]; ok && s.run != nil {
 		return s.run.correlation, s.run.entered, true

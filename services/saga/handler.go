@@ -19,6 +19,9 @@ var (
 	// never started. Replies are routed by the saga's ID, so this means a
 	// partition mismatch or a forged ID, never a late reply.
 	ErrUnknownSaga = errors.New("saga: unknown saga")
+	// ErrInvalidCommand: a command breaks its contract in a way no state
+	// can answer (a correct_payment without a discrepancy ID).
+	ErrInvalidCommand = errors.New("saga: invalid command")
 )
 
 // Handler holds the payment and signing sagas of one partition of
@@ -72,14 +75,17 @@ func NewFactory(cfg Config, reg *events.Registry) (processor.Factory, error) {
 }
 
 // Handle decides on one saga.inbox message: a start command from the
-// intake, a bank's reply, or a deadline from Due. It never changes the
-// state; the events it returns do, through Apply.
+// intake, a correction from reconciliation, a bank's reply, or a deadline
+// from Due. It never changes the state; the events it returns do, through
+// Apply.
 //
 // A message that caused the latest event of its saga (a redelivery after a
 // crash between produce and commit) is answered again with what that event
 // sent, with the same IDs, and decides nothing. Replies to a finished saga
-// or to a step the saga has left are ignored. Errors: ErrUnexpectedMessage,
-// ErrUnknownSaga, or a failure to build an envelope (a bug).
+// or to a step the saga has left are ignored, unless a correction of the
+// finished payment awaits them. Errors: ErrUnexpectedMessage,
+// ErrUnknownSaga, ErrInvalidCommand, or a failure to build an envelope (a
+// bug).
 func (h *Handler) Handle(msg processor.Message) (processor.Output, error) {
 	d := &decision{h: h, msg: msg}
 	var err error
@@ -102,6 +108,8 @@ func (h *Handler) Handle(msg processor.Message) (processor.Output, error) {
 		})
 	case events.CreditStatusReported:
 		err = d.onPayment(c.TxnID, func(p *payment) events.Payload { return p.decideCreditStatus(c, d.now(), d.cause(), &h.cfg) })
+	case events.CorrectPayment:
+		err = d.correctPayment(c)
 	case events.StartSigning:
 		err = d.startSigning(c)
 	case events.SubmitSMSCode:
@@ -150,7 +158,8 @@ func (h *Handler) Apply(env events.Envelope, p events.Payload) {
 			return // sequence 1 again: already folded
 		}
 		h.payments[env.AggregateID] = newPayment(env, ev)
-	case events.PaymentStepChanged, events.PaymentFinished, events.PaymentDuplicateRejected:
+	case events.PaymentStepChanged, events.PaymentFinished, events.PaymentDuplicateRejected,
+		events.PaymentCorrectionStarted, events.PaymentCorrected:
 		pay, ok := h.payments[env.AggregateID]
 		if !ok {
 			impossible(env, "payment never started")
@@ -180,14 +189,18 @@ func (h *Handler) Apply(env events.Envelope, p events.Payload) {
 }
 
 // reschedule brings the saga's timer in line with its folded state: armed
-// at the current deadline while it runs, gone once it finished.
+// at the current deadline while it runs or its correction does, gone once
+// it finished and no correction awaits the bank.
 func (h *Handler) reschedule(id string) {
 	if pay, ok := h.payments[id]; ok {
-		if pay.run == nil {
+		switch {
+		case pay.run != nil:
+			h.timers.set(id, pay.run.deadline)
+		case pay.corr.running():
+			h.timers.set(id, pay.corr.deadline(&h.cfg))
+		default:
 			h.timers.remove(id)
-			return
 		}
-		h.timers.set(id, pay.run.deadline)
 		return
 	}
 	if s, ok := h.signings[id]; ok {

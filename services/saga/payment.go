@@ -26,6 +26,9 @@ type payment struct {
 	// keeps only what answering a repeated request needs.
 	run *paymentRun
 	end paymentEnd
+	// corr is the payment's error-handling correction, if reconciliation
+	// asked for one (correction.go); nil for almost every payment.
+	corr *correction
 }
 
 // paymentRun is what a running payment needs to go on.
@@ -50,6 +53,12 @@ type paymentEnd struct {
 	payerDebited    string
 	reserveCredited string
 	at              time.Time
+	// payerKey and reserveAccount outlive the run only where a correction
+	// may still need them (see keepForCorrection): the payer key to
+	// reverse a debit, the reserve account to credit it. Cleared once a
+	// correction ended, because a payment takes one correction only.
+	payerKey       string
+	reserveAccount string
 }
 
 func (r *paymentRun) awaitingPayer() bool {
@@ -98,6 +107,10 @@ func (p *payment) apply(env events.Envelope, ev events.Payload) {
 	case events.PaymentDuplicateRejected:
 		// Changes nothing but the sequence: the answer derives from the
 		// rejected request itself.
+	case events.PaymentCorrectionStarted:
+		p.correctionStarted(env, e)
+	case events.PaymentCorrected:
+		p.corrected(env, e)
 	default:
 		impossible(env, "not a payment event")
 	}
@@ -152,6 +165,7 @@ func (p *payment) finished(env events.Envelope, e events.PaymentFinished) {
 		reserveCredited: e.ReserveCredited,
 		at:              env.OccurredAt,
 	}
+	p.end.payerKey, p.end.reserveAccount = keepForCorrection(e.Status, p.run)
 	p.run = nil
 }
 
@@ -162,6 +176,10 @@ func (p *payment) clone() *payment {
 	if p.run != nil {
 		r := *p.run
 		c.run = &r
+	}
+	if p.corr != nil {
+		k := *p.corr
+		c.corr = &k
 	}
 	return &c
 }
@@ -187,6 +205,9 @@ type PaymentView struct {
 	PayerDebited    string
 	ReserveCredited string
 	FinishedAt      time.Time
+	// Correction is the error-handling correction of a finished payment,
+	// nil when reconciliation asked for none.
+	Correction *CorrectionView
 }
 
 // Payment returns the payment saga txnID, if this partition holds it.
@@ -210,6 +231,9 @@ func (h *Handler) Payment(txnID string) (PaymentView, bool) {
 	}
 	if r := p.run; r != nil {
 		v.Step, v.Attempt, v.Deadline = r.step, r.attempt, r.deadline
+	}
+	if c := p.corr; c != nil {
+		v.Correction = c.view(&h.cfg)
 	}
 	return v, true
 }

@@ -9,8 +9,8 @@ import (
 
 // onPayment runs decide for a reply or deadline of payment txnID: a
 // redelivery of the message behind the latest event is answered again, a
-// finished payment ignores everything, and otherwise decide's event (if
-// any) is recorded.
+// finished payment hands it to its correction (if one runs) and otherwise
+// decide's event (if any) is recorded.
 func (d *decision) onPayment(txnID string, decide func(*payment) events.Payload) error {
 	p, ok := d.h.payments[txnID]
 	if !ok {
@@ -20,7 +20,7 @@ func (d *decision) onPayment(txnID string, decide func(*payment) events.Payload)
 		return d.paymentEffects(p)
 	}
 	if p.run == nil {
-		return nil
+		return d.onCorrection(p)
 	}
 	ev := decide(p)
 	if ev == nil {
@@ -51,10 +51,17 @@ func (d *decision) paymentEvent(p *payment, txnID, correlation string, ev events
 }
 
 // paymentEffects sends what the latest event of p sent: the rejection of a
-// reused key, or else the payment's current answer.
+// reused key, a correction's command, nothing for the end of a correction
+// (payment.corrected answers no one), or else the payment's current
+// answer.
 func (d *decision) paymentEffects(p *payment) error {
-	if p.last.kind == (events.PaymentDuplicateRejected{}).EventType() {
+	switch p.last.kind {
+	case (events.PaymentDuplicateRejected{}).EventType():
 		return d.paymentRejection(p)
+	case (events.PaymentCorrectionStarted{}).EventType():
+		return d.correctionCommand(p)
+	case (events.PaymentCorrected{}).EventType():
+		return nil
 	}
 	return d.paymentAnswer(p)
 }
