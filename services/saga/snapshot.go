@@ -28,11 +28,15 @@ var (
 )
 
 // snapshotVersion is the format Snapshot writes and Restore reads.
-const snapshotVersion = 1
+// Version 2 added corrections and the keys a finished payment keeps for
+// one. A version 1 snapshot is refused, not read: its finished payments
+// lack those keys, so restoring it would make corrections of them
+// impossible; the runtime rebuilds the partition from the log instead.
+const snapshotVersion = 2
 
 var _ processor.Snapshotter = (*Handler)(nil)
 
-// snapshotV1 is the snapshot format, version 1: every saga with every
+// snapshotV2 is the snapshot format, version 2: every saga with every
 // field the fold keeps, sagas sorted by ID and confirm requests by key,
 // times in RFC 3339 with nanoseconds in UTC ("" for the zero time), money
 // as events.Money.
@@ -42,7 +46,7 @@ var _ processor.Snapshotter = (*Handler)(nil)
 // layout decides which due sagas a tick returns, and in which order.
 // Restoring the very layout keeps Due (and every later heap operation)
 // identical. Each entry must match its saga's current deadline.
-type snapshotV1 struct {
+type snapshotV2 struct {
 	Version  int           `json:"version"`
 	Payments []paymentSnap `json:"payments"`
 	Signings []signingSnap `json:"signings"`
@@ -76,6 +80,8 @@ type paymentSnap struct {
 	Amount  events.Money    `json:"amount"`
 	Run     *paymentRunSnap `json:"run"` // null once finished
 	End     paymentEndSnap  `json:"end"` // empty while running
+	// Correction is null unless reconciliation started one.
+	Correction *correctionSnap `json:"correction"`
 }
 
 type paymentRunSnap struct {
@@ -98,6 +104,22 @@ type paymentEndSnap struct {
 	PayerDebited    string `json:"payer_debited"`
 	ReserveCredited string `json:"reserve_credited"`
 	At              string `json:"at"`
+	PayerKey        string `json:"payer_key"`
+	ReserveAccount  string `json:"reserve_account"`
+}
+
+// correctionSnap is a correction. Its deadline is not written: it derives
+// from Entered and the configuration (correction.deadline), and the
+// timer entry, checked against it, holds it.
+type correctionSnap struct {
+	DiscrepancyID string        `json:"discrepancy_id"`
+	BatchID       string        `json:"batch_id"`
+	Requested     string        `json:"requested"`
+	Action        string        `json:"action"`
+	Attempt       int           `json:"attempt"`
+	Entered       stepSnap      `json:"entered"`
+	Done          bool          `json:"done"`
+	Amount        *events.Money `json:"amount"` // null until done
 }
 
 type signingSnap struct {
@@ -165,7 +187,7 @@ type timerSnap struct {
 // format snapshotV1. The same state always gives the same bytes. It fails
 // only on a state no event can have built (an unset amount).
 func (h *Handler) Snapshot() ([]byte, error) {
-	s := snapshotV1{
+	s := snapshotV2{
 		Version:  snapshotVersion,
 		Payments: make([]paymentSnap, 0, len(h.payments)),
 		Signings: make([]signingSnap, 0, len(h.signings)),
@@ -200,7 +222,25 @@ func snapPayment(p *payment) paymentSnap {
 			PayerDebited:    p.end.payerDebited,
 			ReserveCredited: p.end.reserveCredited,
 			At:              fmtTime(p.end.at),
+			PayerKey:        p.end.payerKey,
+			ReserveAccount:  p.end.reserveAccount,
 		},
+	}
+	if c := p.corr; c != nil {
+		cs := &correctionSnap{
+			DiscrepancyID: c.discrepancyID,
+			BatchID:       c.batchID,
+			Requested:     c.requested,
+			Action:        c.action,
+			Attempt:       c.attempt,
+			Entered:       snapStep(c.entered),
+			Done:          c.done,
+		}
+		if c.done {
+			amount := c.amount
+			cs.Amount = &amount
+		}
+		ps.Correction = cs
 	}
 	if r := p.run; r != nil {
 		ps.Run = &paymentRunSnap{
@@ -309,7 +349,7 @@ func (h *Handler) Restore(snapshot []byte) error {
 	case *probe.Version != snapshotVersion:
 		return fmt.Errorf("%w: %d (this build reads %d)", ErrSnapshotVersion, *probe.Version, snapshotVersion)
 	}
-	var s snapshotV1
+	var s snapshotV2
 	dec := json.NewDecoder(bytes.NewReader(snapshot))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
@@ -319,6 +359,7 @@ func (h *Handler) Restore(snapshot []byte) error {
 		return fmt.Errorf("%w: data after the snapshot", ErrSnapshotMalformed)
 	}
 	r := restorer{
+		cfg:      &h.cfg,
 		payments: make(map[string]*payment, len(s.Payments)),
 		signings: make(map[string]*signing, len(s.Signings)),
 		timers:   newTimers(),
@@ -335,12 +376,13 @@ func (h *Handler) Restore(snapshot []byte) error {
 // constant string in the fold, not one allocation per saga.
 var (
 	paymentKinds = kinds(events.PaymentStarted{}, events.PaymentStepChanged{}, events.PaymentFinished{},
-		events.PaymentDuplicateRejected{})
+		events.PaymentDuplicateRejected{}, events.PaymentCorrectionStarted{}, events.PaymentCorrected{})
 	signingKinds = kinds(events.SigningStarted{}, events.SigningStepChanged{}, events.SigningCodeSubmitted{},
 		events.SigningConfirmRejected{}, events.SigningFinished{})
 	paymentSteps = kindSet(events.StepAwaitPayer, events.StepQueryPayer, events.StepAwaitReserve,
 		events.StepQueryReserve, events.StepAwaitReversal)
 	signingSteps = kindSet(events.StepAwaitBank, events.StepAwaitCode, events.StepAwaitAgreement)
+	actions      = kindSet(events.ActionRefundCustomer, events.ActionCreditReserve)
 )
 
 func kinds(ps ...events.Payload) map[string]string {
@@ -363,6 +405,7 @@ func kindSet(ss ...string) map[string]string {
 // error; later conversions are skipped once one failed.
 type restorer struct {
 	err      error
+	cfg      *Config // for the deadlines of corrections
 	payments map[string]*payment
 	signings map[string]*signing
 	timers   timers
@@ -410,7 +453,7 @@ func (r *restorer) step(what string, s stepSnap) stepRef {
 	return stepRef{id: s.ID, seq: s.Seq, at: r.mustTime(what+" entered.at", s.At)}
 }
 
-func (r *restorer) restore(s *snapshotV1) {
+func (r *restorer) restore(s *snapshotV2) {
 	for i := range s.Payments {
 		if r.err != nil {
 			return
@@ -476,7 +519,77 @@ func (r *restorer) payment(ps *paymentSnap) {
 			entered:        r.step(what, rs.Entered),
 		}
 	}
+	p.end.payerKey, p.end.reserveAccount = ps.End.PayerKey, ps.End.ReserveAccount
+	if cs := ps.Correction; cs != nil {
+		p.corr = r.correction(what, p, cs)
+	}
+	r.keys(what, p)
+	if isCorrectionKind(p.last.kind) && p.corr == nil {
+		r.fail("%s: latest event %s without a correction", what, p.last.kind)
+	}
 	r.payments[p.id] = p
+}
+
+func isCorrectionKind(kind string) bool {
+	return kind == (events.PaymentCorrectionStarted{}).EventType() || kind == (events.PaymentCorrected{}).EventType()
+}
+
+// correction restores the correction of payment p, checking it is one the
+// fold can have built: of a finished payment whose status fits what was
+// requested, refund_customer being the only action a credit_reserve turns
+// into, and an amount exactly once done, zero or the payment's.
+func (r *restorer) correction(what string, p *payment, cs *correctionSnap) *correction {
+	what += " correction"
+	requested, okR := actions[cs.Requested]
+	action, okA := actions[cs.Action]
+	switch {
+	case p.run != nil:
+		r.fail("%s: of a running payment", what)
+	case cs.DiscrepancyID == "":
+		r.fail("%s: no discrepancy ID", what)
+	case !okR || !okA:
+		r.fail("%s: unknown action %q or %q", what, cs.Requested, cs.Action)
+	case !correctable(p.end.status, requested):
+		r.fail("%s: %s of a %s payment", what, requested, p.end.status)
+	case action != requested && (requested != events.ActionCreditReserve || action != events.ActionRefundCustomer):
+		r.fail("%s: %s turned into %s", what, requested, action)
+	case cs.Attempt < 1:
+		r.fail("%s: attempt %d", what, cs.Attempt)
+	case cs.Done != (cs.Amount != nil):
+		r.fail("%s: done %v with amount %v", what, cs.Done, cs.Amount)
+	case cs.Amount != nil && (!cs.Amount.Currency().IsValid() || !cs.Amount.IsZero() && !cs.Amount.Equal(p.amount)):
+		r.fail("%s: amount %v of a payment of %s", what, cs.Amount, p.amount)
+	}
+	c := &correction{
+		discrepancyID: cs.DiscrepancyID,
+		batchID:       cs.BatchID,
+		requested:     requested,
+		action:        action,
+		attempt:       cs.Attempt,
+		entered:       r.step(what, cs.Entered),
+		done:          cs.Done,
+	}
+	if cs.Amount != nil {
+		c.amount = *cs.Amount
+	}
+	return c
+}
+
+// keys checks that payment p keeps the keys the fold leaves it: those a
+// correction may need (keepForCorrection), until its correction ended.
+func (r *restorer) keys(what string, p *payment) {
+	var payerKey, reserveAccount bool
+	if p.run == nil && !(p.corr != nil && p.corr.done) {
+		switch p.end.status {
+		case events.StatusFailure, events.StatusPresumedFailure:
+			payerKey = true
+		case events.StatusPresumedSuccess:
+			payerKey, reserveAccount = true, true
+		}
+	}
+	if (p.end.payerKey != "") != payerKey || (p.end.reserveAccount != "") != reserveAccount {
+		r.fail("%s: %s payment keeps payer key %q, reserve account %q", what, p.end.status, p.end.payerKey, p.end.reserveAccount)
+	}
 }
 
 func (r *restorer) signing(ss *signingSnap) {
@@ -566,7 +679,7 @@ func restoreRequest(rs requestSnap) request {
 func (r *restorer) heap(ts []timerSnap) {
 	want := 0
 	for _, p := range r.payments {
-		if p.run != nil {
+		if p.run != nil || p.corr.running() {
 			want++
 		}
 	}
@@ -586,6 +699,8 @@ func (r *restorer) heap(ts []timerSnap) {
 		var deadline time.Time
 		if p, ok := r.payments[e.ID]; ok && p.run != nil {
 			deadline = p.run.deadline
+		} else if ok && p.corr.running() {
+			deadline = p.corr.deadline(r.cfg)
 		} else if s, ok := r.signings[e.ID]; ok && s.run != nil {
 			deadline = s.run.deadline
 		} else {
