@@ -10,10 +10,19 @@
 //     credits and suspense (debits neither credited nor reversed, which
 //     reconciliation must resolve);
 //  2. one final status per payment, consistent with what the legs did;
-//  3. at most one start, one debit, one credit, one reversal per transaction;
+//  3. at most one start, one debit, one credit, one reversal per transaction,
+//     and at most one correction, recorded only after the payment finished,
+//     of an action its final status allows (refund_customer for failure and
+//     presumed_failure, credit_reserve for presumed_success, which turns into
+//     refund_customer if the reserve refuses), with the money moving as the
+//     correction says: a correction's reversal or credit is the one reversal
+//     or credit of its transaction;
 //  4. per-payment and daily limits of every agreement;
 //  5. nothing lost: every request has an outcome or a kept rejection, and
-//     every started payment finished.
+//     every started payment finished;
+//  6. summarized postings (汇总记账): one per reserve account and batch,
+//     each BalanceAfter the previous one plus its amount, and an account's
+//     postings never more than the credits recorded for it.
 package audit
 
 import (
@@ -39,6 +48,10 @@ type Report struct {
 	SuspenseTotal   events.Money
 	ReversedTotal   events.Money
 	AccountsChecked int
+	// Corrections counts payments corrected by error handling;
+	// SummarizedTotal sums every reserve account's summarized postings.
+	Corrections     int
+	SummarizedTotal events.Money
 }
 
 // Clean reports whether no invariant was violated.
@@ -58,6 +71,7 @@ func (r Report) String() string {
 	}
 	fmt.Fprintf(&b, "money (CNY): opening %s = customers %s + reserve credits %s + suspense %s  (%d accounts; reversed %s)\n",
 		r.OpeningTotal, r.CustomerTotal, r.ReserveTotal, r.SuspenseTotal, r.AccountsChecked, r.ReversedTotal)
+	fmt.Fprintf(&b, "corrections %d; summarized postings %s\n", r.Corrections, r.SummarizedTotal)
 	if r.Clean() {
 		b.WriteString("audit: clean\n")
 		return b.String()

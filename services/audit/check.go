@@ -12,6 +12,7 @@ func (l *Log) Check() Report {
 	r := Report{
 		FinalStatuses: map[string]int{}, OpeningTotal: events.ZeroCNY(), CustomerTotal: events.ZeroCNY(),
 		ReserveTotal: events.ZeroCNY(), SuspenseTotal: events.ZeroCNY(), ReversedTotal: events.ZeroCNY(),
+		SummarizedTotal: events.ZeroCNY(),
 	}
 	for _, a := range l.accounts {
 		r.OpeningTotal = add(r.OpeningTotal, a.opening)
@@ -26,6 +27,7 @@ func (l *Log) Check() Report {
 	for _, id := range txns {
 		l.checkPayment(id, l.payments[id], &r)
 	}
+	l.checkSummaries(&r)
 	// Conservation: what left customers is in reserve accounts or in
 	// suspense, never anywhere else.
 	inFlight := add(add(r.CustomerTotal, r.ReserveTotal), r.SuspenseTotal)
@@ -66,6 +68,9 @@ func (l *Log) checkPayment(id string, p *payment, r *Report) {
 	case p.debits > 1, p.credits > 1, p.reversals > 1:
 		l.violate("txn %s: %d debits, %d credits, %d reversals (at most one each)", id, p.debits, p.credits, p.reversals)
 	}
+	if p.finished > 1 {
+		l.violate("txn %s finished %d times (one final status, recorded once)", id, p.finished)
+	}
 	debitStands := p.debits == 1 && p.reversals == 0
 	credited := p.credits == 1
 	if p.debits == 1 && !p.debited.Equal(p.amount) {
@@ -102,12 +107,77 @@ func (l *Log) checkPayment(id string, p *payment, r *Report) {
 			l.violate("txn %s failure but debit stands=%v credited=%v", id, debitStands, credited)
 		}
 	case events.StatusPresumedSuccess:
-		if !debitStands {
+		// A reserve that refused the correction's credit turns it into a
+		// refund: then no debit stands, and rightly so.
+		if !debitStands && !p.movedBy(events.ActionRefundCustomer) {
 			l.violate("txn %s presumed_success without a standing debit", id)
 		}
 	case events.StatusPresumedFailure:
 		if credited {
 			l.violate("txn %s presumed_failure but the reserve was credited", id)
+		}
+	}
+	l.checkCorrection(id, p, r)
+}
+
+// checkCorrection checks a payment's error-handling correction: one at
+// most, of an action its final status allows, and money that moved as the
+// correction says. Presumed payments never reverse in their own flow, so
+// a reversal of one is a correction's, and must have been recorded as
+// moving money.
+func (l *Log) checkCorrection(id string, p *payment, r *Report) {
+	if p.corrected > 0 {
+		r.Corrections++
+	}
+	presumed := p.status == events.StatusPresumedFailure || p.status == events.StatusPresumedSuccess
+	if presumed && p.reversals > 0 && !p.movedBy(events.ActionRefundCustomer) {
+		l.violate("txn %s %s reversed without a refund correction that moved it", id, p.status)
+	}
+	switch {
+	case p.corrected == 0:
+		return
+	case p.corrected > 1:
+		l.violate("txn %s corrected %d times (at most one correction)", id, p.corrected)
+		return
+	case !p.correcting[p.correctedAction]:
+		l.violate("txn %s corrected by %s, which no correction_started began", id, p.correctedAction)
+	}
+	var fits bool
+	switch p.correctedAction {
+	case events.ActionRefundCustomer:
+		fits = p.status == events.StatusFailure || p.status == events.StatusPresumedFailure ||
+			p.status == events.StatusPresumedSuccess && p.correcting[events.ActionCreditReserve]
+	case events.ActionCreditReserve:
+		fits = p.status == events.StatusPresumedSuccess
+	}
+	if !fits {
+		l.violate("txn %s: correction %s of a %s payment", id, p.correctedAction, p.status)
+	}
+	if !p.correctedAmount.IsZero() && !p.correctedAmount.Equal(p.amount) {
+		l.violate("txn %s: correction moved %s of a payment of %s", id, p.correctedAmount, p.amount)
+	}
+	switch {
+	case p.movedBy(events.ActionRefundCustomer) && p.reversals != 1:
+		l.violate("txn %s: refund correction moved %s, but %d reversals", id, p.correctedAmount, p.reversals)
+	case p.movedBy(events.ActionCreditReserve) && p.credits != 1:
+		l.violate("txn %s: credit correction moved %s, but %d credits", id, p.correctedAmount, p.credits)
+	}
+}
+
+// checkSummaries checks that no reserve account's summarized postings
+// exceed the credits recorded for it: a summary posts credits that
+// happened, never more.
+func (l *Log) checkSummaries(r *Report) {
+	accounts := make([]string, 0, len(l.summaries))
+	for account := range l.summaries {
+		accounts = append(accounts, account)
+	}
+	sort.Strings(accounts)
+	for _, account := range accounts {
+		posted := l.summaries[account].balance
+		r.SummarizedTotal = add(r.SummarizedTotal, posted)
+		if credits := l.creditsOf(account); posted.Cmp(credits) > 0 {
+			l.violate("reserve account %s: summarized postings %s exceed its credits %s", account, posted, credits)
 		}
 	}
 }

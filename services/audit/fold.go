@@ -30,6 +30,9 @@ func (l *Log) AddEvent(env events.Envelope, p events.Payload) {
 		p := l.pay(e.TxnID)
 		p.credits++
 		p.credited = add(p.credited, e.Amount)
+		l.credits[e.ReserveAccount] = add(l.creditsOf(e.ReserveAccount), e.Amount)
+	case events.ReserveSummaryPosted:
+		l.postSummary(env, e)
 	case events.ReserveCreditRefused:
 		l.pay(e.TxnID).creditRefused = true
 	case events.PaymentStarted:
@@ -44,7 +47,60 @@ func (l *Log) AddEvent(env events.Envelope, p events.Payload) {
 			l.violate("payment %s: final status changed from %s to %s", e.TxnID, p.status, e.Status)
 		}
 		p.status = e.Status
+	case events.PaymentCorrectionStarted:
+		// saga.events holds a payment's events in order, so its
+		// payment.finished, if any, has been folded.
+		p := l.pay(e.TxnID)
+		if p.finished == 0 {
+			l.violate("payment %s: correction %s started before it finished", e.TxnID, e.Action)
+		}
+		if p.correcting == nil {
+			p.correcting = map[string]bool{}
+		}
+		p.correcting[e.Action] = true
+	case events.PaymentCorrected:
+		p := l.pay(e.TxnID)
+		if p.finished == 0 {
+			l.violate("payment %s: payment.corrected before it finished", e.TxnID)
+		}
+		p.corrected++
+		p.correctedAction, p.correctedAmount = e.Action, e.Amount
 	}
+}
+
+// postSummary folds a summarized posting of a reserve account: one per
+// (account, batch), each BalanceAfter the previous balance plus its
+// amount. An account's postings share one partition, so log order is
+// posting order.
+func (l *Log) postSummary(env events.Envelope, e events.ReserveSummaryPosted) {
+	if env.AggregateID != e.ReserveAccount {
+		l.violate("summary of %s batch %s filed under %s", e.ReserveAccount, e.BatchID, env.AggregateID)
+	}
+	s, ok := l.summaries[e.ReserveAccount]
+	if !ok {
+		s = &summary{balance: events.ZeroCNY(), batches: map[string]bool{}}
+		l.summaries[e.ReserveAccount] = s
+	}
+	if s.batches[e.BatchID] {
+		l.violate("reserve account %s: batch %s posted twice", e.ReserveAccount, e.BatchID)
+	}
+	s.batches[e.BatchID] = true
+	if e.Amount.IsNegative() {
+		l.violate("reserve account %s: batch %s posted %s", e.ReserveAccount, e.BatchID, e.Amount)
+	}
+	s.balance = add(s.balance, e.Amount)
+	if !s.balance.Equal(e.BalanceAfter) {
+		l.violate("reserve account %s: batch %s recorded balance %s, postings add up to %s",
+			e.ReserveAccount, e.BatchID, e.BalanceAfter, s.balance)
+		s.balance = e.BalanceAfter // report each break once, not every posting after it
+	}
+}
+
+func (l *Log) creditsOf(account string) events.Money {
+	if m, ok := l.credits[account]; ok {
+		return m
+	}
+	return events.ZeroCNY()
 }
 
 func (l *Log) debit(env events.Envelope, e events.PayerDebited) {

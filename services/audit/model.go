@@ -19,7 +19,18 @@ type Log struct {
 	outcomes   map[string]bool     // channel + order ID
 	outcomeIDs map[string]bool
 	rejected   int
+	// summaries are the summarized postings per reserve account, credits
+	// the per-transaction credits they must cover.
+	summaries  map[string]*summary
+	credits    map[string]events.Money // reserve account
 	violations []string
+}
+
+// summary is one reserve account's summarized postings (汇总记账), as
+// folded in log order.
+type summary struct {
+	balance events.Money
+	batches map[string]bool
 }
 
 type account struct {
@@ -41,6 +52,18 @@ type payment struct {
 	debits, credits, reversals  int
 	debited, credited           events.Money
 	debitRefused, creditRefused bool
+	// correction: the actions its correction_started events named, and its
+	// payment.corrected (count, action, what moved).
+	correcting      map[string]bool
+	corrected       int
+	correctedAction string
+	correctedAmount events.Money
+}
+
+// movedBy reports whether the payment's correction ended with action and
+// moved money.
+func (p *payment) movedBy(action string) bool {
+	return p.corrected == 1 && p.correctedAction == action && p.correctedAmount.IsPositive()
 }
 
 // NewLog returns an empty Log.
@@ -48,6 +71,7 @@ func NewLog() *Log {
 	return &Log{
 		seen: map[string]bool{}, accounts: map[string]*account{}, agreements: map[string]*agreement{},
 		payments: map[string]*payment{}, requests: map[string]bool{}, outcomes: map[string]bool{}, outcomeIDs: map[string]bool{},
+		summaries: map[string]*summary{}, credits: map[string]events.Money{},
 	}
 }
 

@@ -10,13 +10,15 @@ import (
 )
 
 // Bank is the reserve bank's state for one partition of reserve.inbox and
-// reserve.events: the decision on every transaction it has seen. Like every
-// processor.Handler it is used from one goroutine and needs no locks.
+// reserve.events: the decision on every transaction it has seen, and the
+// summarized postings of every reserve account the partition owns. Like
+// every processor.Handler it is used from one goroutine and needs no locks.
 type Bank struct {
 	cfg       Config
 	reg       *events.Registry
 	closed    map[string]bool
 	decisions map[string]decision // by TxnID
+	summaries map[string]*summary // by reserve account
 }
 
 // decision is the bank's one decision on a transaction's credit.
@@ -46,6 +48,7 @@ func NewFactory(cfg Config, reg *events.Registry) (processor.Factory, error) {
 	for _, p := range []events.Payload{
 		events.CreditReserve{}, events.QueryCredit{},
 		events.ReserveCredited{}, events.ReserveCreditRefused{}, events.CreditStatusReported{},
+		events.PostReserveSummary{}, events.ReserveSummaryPosted{},
 	} {
 		if _, ok := reg.Lookup(events.Kind{Type: p.EventType(), Version: p.EventVersion()}); !ok {
 			return nil, fmt.Errorf("reservebank: registry lacks %s v%d", p.EventType(), p.EventVersion())
@@ -56,20 +59,24 @@ func NewFactory(cfg Config, reg *events.Registry) (processor.Factory, error) {
 		closed[account] = true
 	}
 	return func(int) processor.Handler {
-		return &Bank{cfg: cfg, reg: reg, closed: closed, decisions: map[string]decision{}}
+		return &Bank{cfg: cfg, reg: reg, closed: closed, decisions: map[string]decision{}, summaries: map[string]*summary{}}
 	}, nil
 }
 
-// Apply folds a decision of the bank's own log into the state. The first
-// decision on a transaction in log order wins: a repeat of it (sequence not
-// newer), also one written by a second owner during a rebalance, is
-// ignored. Apply panics on anything the bank never writes (another event
-// type, a second decision at a later sequence, an event filed under
-// another transaction): the log is corrupt and rebuilding must stop.
+// Apply folds a decision or a summarized posting of the bank's own log
+// into the state. The first decision on a transaction in log order wins: a
+// repeat of it (sequence not newer), also one written by a second owner
+// during a rebalance, is ignored. Apply panics on anything the bank never
+// writes (another event type, a second decision at a later sequence, an
+// event filed under another transaction, a posting that does not chain;
+// see applySummary): the log is corrupt and rebuilding must stop.
 func (b *Bank) Apply(env events.Envelope, p events.Payload) {
 	var d decision
 	var txnID string
 	switch p := p.(type) {
+	case events.ReserveSummaryPosted:
+		b.applySummary(env, p)
+		return
 	case events.ReserveCredited:
 		txnID = p.TxnID
 		d = decision{credited: true, reserveAccount: p.ReserveAccount, amount: p.Amount}
@@ -95,9 +102,11 @@ func (b *Bank) Apply(env events.Envelope, p events.Payload) {
 // Due returns nil: the bank has no deadlines; the saga keeps them.
 func (*Bank) Due(time.Time) []processor.Outbound { return nil }
 
-// Handle decides on a credit or a status query. It returns an error for a
-// command that cannot be meant for the bank (another type, or one routed
-// under another transaction's key); the runtime parks it as poison.
+// Handle decides on a credit, a status query or a summarized posting. It
+// returns an error for a command that cannot be meant for the bank
+// (another type, or one routed under another transaction's or account's
+// key), a malformed one, or a posting that contradicts the one already
+// made (ErrSummaryConflict); the runtime parks it as poison.
 func (b *Bank) Handle(msg processor.Message) (processor.Output, error) {
 	switch cmd := msg.Payload.(type) {
 	case events.CreditReserve:
@@ -110,15 +119,21 @@ func (b *Bank) Handle(msg processor.Message) (processor.Output, error) {
 			return processor.Output{}, err
 		}
 		return b.query(msg, cmd)
+	case events.PostReserveSummary:
+		if err := checkRouting(msg, cmd.ReserveAccount); err != nil {
+			return processor.Output{}, err
+		}
+		return b.postSummary(msg, cmd)
 	}
 	return processor.Output{}, fmt.Errorf("reservebank: cannot handle %s", msg.Envelope.Type)
 }
 
-// checkRouting refuses a command whose transaction is not the aggregate it
-// was keyed by: this partition may not own that transaction's state.
-func checkRouting(msg processor.Message, txnID string) error {
-	if txnID == "" || txnID != msg.Envelope.AggregateID {
-		return fmt.Errorf("reservebank: %s for transaction %q keyed by %q", msg.Envelope.Type, txnID, msg.Envelope.AggregateID)
+// checkRouting refuses a command whose key (its transaction, or for a
+// summary its reserve account) is not the aggregate it was keyed by: this
+// partition may not own that key's state.
+func checkRouting(msg processor.Message, key string) error {
+	if key == "" || key != msg.Envelope.AggregateID {
+		return fmt.Errorf("reservebank: %s for %q keyed by %q", msg.Envelope.Type, key, msg.Envelope.AggregateID)
 	}
 	return nil
 }
@@ -133,9 +148,10 @@ func (b *Bank) Credited(txnID string) (events.Money, bool) {
 	return d.amount, true
 }
 
-// Total sums the credits recorded for a reserve account in this partition,
-// as a summarized posting would. It walks every record, which suits tests
-// and audits: the bank deliberately keeps no running balance.
+// Total sums the credits recorded for a reserve account in this partition.
+// It walks every record, which suits tests and audits: the bank keeps no
+// running balance of credits, only of summarized postings
+// (SummarizedBalance), which live in the account's own partition.
 //
 // It panics if the sum exceeds events.MaxAmount, which no real reserve
 // account approaches.

@@ -63,6 +63,13 @@ func queryOf(t *testing.T, txn, name string, at time.Time, attempt int) processo
 	return txnCommand(t, txn, name, at, events.QueryCredit{TxnID: txn, Attempt: attempt})
 }
 
+// summaryOf is a reserve.post_summary, keyed by its reserve account.
+func summaryOf(t *testing.T, account, batch string, at time.Time, amount string, credits int) processor.Message {
+	return txnCommand(t, account, "summary "+account+" "+batch+" "+amount, at, events.PostReserveSummary{
+		ReserveAccount: account, BatchID: batch, Amount: events.CNY(amount), Credits: credits,
+	})
+}
+
 func (s *snapBank) send(m processor.Message) processor.Output {
 	s.t.Helper()
 	s.sent = append(s.sent, m)
@@ -88,6 +95,13 @@ func newSnapBank(t *testing.T) *snapBank {
 	s.send(creditTo(t, "tE", "credit tE late", at.Add(6*time.Minute), openAccount, "alipay", "1.00"))
 	if got := s.b.Total(openAccount).String(); got != "200.00" {
 		t.Fatalf("total %s, want 200.00", got)
+	}
+	s.send(summaryOf(t, openAccount, "B1", at.Add(7*time.Minute), "128.50", 1))
+	s.send(summaryOf(t, tenpayAccount, "B1", at.Add(7*time.Minute), "10.00", 1))
+	s.send(summaryOf(t, openAccount, "B2", at.Add(8*time.Minute), "71.50", 1))
+	s.send(summaryOf(t, openAccount, "B1", at.Add(9*time.Minute), "128.50", 1)) // reconciliation re-run
+	if got := s.b.SummarizedBalance(openAccount).String(); got != "200.00" {
+		t.Fatalf("summarized balance %s, want 200.00", got)
 	}
 	return s
 }
@@ -125,20 +139,38 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	var head struct {
 		Version int `json:"version"`
 	}
-	if err := json.Unmarshal(snap, &head); err != nil || head.Version != 1 {
-		t.Fatalf("snapshot version %d (%v), want 1", head.Version, err)
+	if err := json.Unmarshal(snap, &head); err != nil || head.Version != 2 {
+		t.Fatalf("snapshot version %d (%v), want 2", head.Version, err)
 	}
 	for _, want := range []string{
 		`"channel_id":"` + htmlChannel + `"`,
 		`"amount":{"amount":"128.50","currency":"CNY"}`,
 		`"occurred_at":"2025-03-01T09:30:01Z"`,
+		`"summaries":[{"reserve_account":"RSV-alipay","balance":{"amount":"200.00","currency":"CNY"},"postings":[{"batch_id":"B1","seq":1,`,
 	} {
 		if !bytes.Contains(snap, []byte(want)) {
 			t.Errorf("snapshot lacks %s", want)
 		}
 	}
-	if got := string(snapshotOf(t, newBank(t, snapLink))); got != `{"version":1,"service":"reservebank","decisions":[]}` {
+	if got := string(snapshotOf(t, newBank(t, snapLink))); got != `{"version":2,"service":"reservebank","decisions":[]}` {
 		t.Errorf("snapshot of a fresh bank: %s", got)
+	}
+}
+
+// A version 1 snapshot (no summaries: its build could not post any) is
+// still read.
+func TestRestoreReadsVersion1(t *testing.T) {
+	b := newBank(t, snapLink)
+	run(t, b, creditTo(t, "tA", "credit tA", t0, openAccount, "alipay", "1.00"))
+	v2 := snapshotOf(t, b)
+	v1 := bytes.Replace(v2, []byte(`"version":2`), []byte(`"version":1`), 1)
+	rest := restoredBank(t, v1)
+	if got := snapshotOf(t, rest); !bytes.Equal(got, v2) {
+		t.Fatalf("version 1 restored writes\n%s\nwant\n%s", got, v2)
+	}
+	run(t, rest, summaryOf(t, openAccount, "B1", t0, "1.00", 1))
+	if got := rest.SummarizedBalance(openAccount); !got.Equal(events.CNY("1.00")) {
+		t.Fatalf("summarized balance after a version 1 restore: %s", got)
 	}
 }
 
@@ -193,6 +225,11 @@ func sameBankViews(t *testing.T, orig, rest *Bank, txns []string) {
 			t.Errorf("total of %s: restored %s, original %s", acct, g, w)
 		}
 	}
+	for _, acct := range []string{openAccount, tenpayAccount, closedAcct} {
+		if g, w := rest.SummarizedBalance(acct), orig.SummarizedBalance(acct); !g.Equal(w) {
+			t.Errorf("summarized balance of %s: restored %s, original %s", acct, g, w)
+		}
+	}
 	for _, id := range txns {
 		g, gok := rest.Credited(id)
 		w, wok := orig.Credited(id)
@@ -234,6 +271,11 @@ func TestRestoredBankDecidesAsTheOriginal(t *testing.T) {
 		queryOf(t, "tI", "query tI", at.Add(2*time.Minute), 1),
 		// Poison: not positive; both must refuse it alike.
 		creditTo(t, "tJ", "credit tJ", at.Add(2*time.Minute), openAccount, "alipay", "0.00"),
+		// Summaries: a repeat, a new batch, a new account, a conflict.
+		summaryOf(t, openAccount, "B2", at, "71.50", 1),
+		summaryOf(t, openAccount, "B3", at, "0.01", 1),
+		summaryOf(t, closedAcct, "B3", at, "0.00", 0),
+		summaryOf(t, tenpayAccount, "B1", at, "10.01", 1),
 	} {
 		bothBanks(t, orig, rest, m)
 	}
@@ -263,8 +305,8 @@ func TestRestoreRefuses(t *testing.T) {
 		t.Error("Restore into a bank with one event folded succeeded")
 	}
 
-	edit := func(f func(*snapshotV1)) []byte {
-		var v snapshotV1
+	edit := func(f func(*snapshotV2)) []byte {
+		var v snapshotV2
 		if err := processor.DecodeSnapshot(snap, &v); err != nil {
 			t.Fatal(err)
 		}
@@ -291,34 +333,50 @@ func TestRestoreRefuses(t *testing.T) {
 		{"array", []byte(`[]`), "malformed"},
 		{"truncated", snap[:len(snap)-3], "malformed"},
 		{"trailing data", append(append([]byte{}, snap...), " 1"...), "malformed"},
-		{"unknown version", replace(`"version":1`, `"version":99`), "unknown snapshot version 99"},
+		{"unknown version", replace(`"version":2`, `"version":99`), "unknown snapshot version 99"},
+		{"summaries in version 1", replace(`"version":2`, `"version":1`), "summaries in version 1"},
+		{"summary balance differs", edit(func(v *snapshotV2) { v.Summaries[0].Balance = events.CNY("1.00") }), "add up"},
+		{"summary without account", edit(func(v *snapshotV2) { v.Summaries[0].ReserveAccount = "" }), "without a reserve account"},
+		{"summary twice", edit(func(v *snapshotV2) { v.Summaries = append(v.Summaries, v.Summaries[0]) }), "twice"},
+		{"summary without postings", edit(func(v *snapshotV2) { v.Summaries[0].Postings = nil }), "without postings"},
+		{"posting twice", edit(func(v *snapshotV2) {
+			v.Summaries[0].Postings[1].BatchID = v.Summaries[0].Postings[0].BatchID
+		}), "posted twice"},
+		{"postings out of sequence", edit(func(v *snapshotV2) {
+			p := v.Summaries[0].Postings
+			p[0], p[1] = p[1], p[0]
+		}), "sequence"},
+		{"negative posting", edit(func(v *snapshotV2) {
+			v.Summaries[1].Postings[0].Amount = events.CNY("-10.00")
+			v.Summaries[1].Balance = events.CNY("-10.00")
+		}), "sequence 1, -10.00"},
 		{"no version", []byte(`{"decisions":[]}`), "unknown snapshot version 0"},
 		{"other service", []byte(`{"version":1,"service":"payerbank"}`), "service"},
 		{"unknown member", replace(`"credited":true,`, `"credited":true,"balance":1,`), "malformed"},
 		{"float amount", replace(`"amount":{"amount":"128.50","currency":"CNY"},"event"`, `"amount":128.5,"event"`), "malformed"},
 		{"bad event", replace(`"event":{`, `"event":{"extra":1,`), "event"},
-		{"duplicate transaction", edit(func(v *snapshotV1) { v.Decisions = append(v.Decisions, v.Decisions[0]) }), "twice"},
-		{"event of another transaction", edit(func(v *snapshotV1) { v.Decisions[0].Event = v.Decisions[1].Event }), "aggregate"},
-		{"amount differs from the event", edit(func(v *snapshotV1) {
+		{"duplicate transaction", edit(func(v *snapshotV2) { v.Decisions = append(v.Decisions, v.Decisions[0]) }), "twice"},
+		{"event of another transaction", edit(func(v *snapshotV2) { v.Decisions[0].Event = v.Decisions[1].Event }), "aggregate"},
+		{"amount differs from the event", edit(func(v *snapshotV2) {
 			m := events.CNY("1.00")
 			v.Decisions[0].Amount = &m
 		}), "differs"},
-		{"credited without amount", edit(func(v *snapshotV1) { v.Decisions[0].Amount = nil }), "credited"},
-		{"refusal marked credited", edit(func(v *snapshotV1) {
+		{"credited without amount", edit(func(v *snapshotV2) { v.Decisions[0].Amount = nil }), "credited"},
+		{"refusal marked credited", edit(func(v *snapshotV2) {
 			for i := range v.Decisions {
 				if !v.Decisions[i].Credited {
 					v.Decisions[i].Credited = true
 				}
 			}
 		}), "refused"},
-		{"reason differs from the event", edit(func(v *snapshotV1) {
+		{"reason differs from the event", edit(func(v *snapshotV2) {
 			for i := range v.Decisions {
 				if !v.Decisions[i].Credited {
 					v.Decisions[i].ReasonCode = "other"
 				}
 			}
 		}), "differs"},
-		{"no event", edit(func(v *snapshotV1) { v.Decisions[0].Event = nil }), "no event"},
+		{"no event", edit(func(v *snapshotV2) { v.Decisions[0].Event = nil }), "no event"},
 	}
 	fresh := newBank(t, snapLink)
 	for _, tt := range tests {
@@ -366,6 +424,7 @@ func TestApplyAfterRestore(t *testing.T) {
 	s.send(creditTo(t, "tK", "credit tK", at, openAccount, "alipay", "4.00"))
 	s.send(queryOf(t, "tL", "query tL", at, 1))
 	s.send(creditTo(t, "tM", "credit tM", at, closedAcct, "alipay", "4.00"))
+	s.send(summaryOf(t, openAccount, "B3", at, "4.00", 1))
 	if len(s.log) == covered {
 		t.Fatal("no events after the snapshot")
 	}

@@ -32,6 +32,60 @@
 // bank confirms it. Every payment.finished sends exactly one
 // events.Outcome, ID DeriveID(txnID, "outcome"), keyed by the order ID.
 //
+// # Correction (差错处理)
+//
+// Reconciliation compares a batch with the banks' files and asks a
+// finished payment to put the money right with saga.correct_payment. The
+// payment's final status never changes and it records no second
+// payment.finished (invariant 2): the correction is a flow beside it, with
+// events of its own and a correlation ID of its own,
+// DeriveID(txnID, "correction", discrepancyID).
+//
+//	status                    action           → sends
+//	failure, presumed_failure refund_customer  → correction_started, ReverseDebit
+//	presumed_success          credit_reserve   → correction_started, CreditReserve
+//
+//	awaiting         message                              → event (sends)
+//	ReverseDebit     payer_debit_reversed                 → corrected refund_customer
+//	                 debit status refused or reversed     → corrected refund_customer, zero
+//	CreditReserve    reserve_credited                     → corrected credit_reserve
+//	                 reserve_credit_refused               → correction_started refund_customer (ReverseDebit)
+//	either           deadline                             → correction_started, same action (command, next attempt)
+//
+// A correction is re-sent like the payment's own reversal, LegTimeout
+// after the first attempt and every QueryInterval after that, until the
+// bank answers; it is never presumed, because money is out of place until
+// it ends. Each attempt is one payment.correction_started and a command
+// with an ID of its own, so the bank link's faults, decided by ID, do not
+// hit every attempt alike.
+//
+// payment.corrected ends every correction, and its Amount says what the
+// correction itself moved: the payment's amount, or zero. A bank decides a
+// transaction once and answers a command about a decided one with the
+// original decision: the customer's debit was already reversed, or the
+// reserve credit happened after all. Then nothing moved now, and the
+// decision's correlation (the payment's, not the correction's) tells. A
+// correction must still record that it ended, or its deadline would
+// re-send forever, so "nothing moved" is a payment.corrected with a zero
+// amount, not the absence of one; consumers add Amount and count nothing
+// twice.
+//
+// A reserve bank that refuses the correction's credit (the account is
+// closed, or a late status query closed the transaction as not received)
+// will not take the money, so the customer gets it back, as a running
+// payment does when the reserve refuses: the correction turns into a
+// refund_customer and ends with payment.corrected refund_customer.
+//
+// A payment takes one correction at most. A correct_payment for a running
+// payment, an unknown transaction, an action that does not fit the final
+// status, or a payment that has a correction already (the same
+// discrepancy again, or another one) records nothing, sends nothing and
+// is not an error: reconciliation may race a batch or re-run, and the
+// money is being, or has been, put right. Only a correct_payment without
+// a discrepancy ID is poison (ErrInvalidCommand). Replies that do not
+// answer the correction's command (the payment's own late replies and
+// status reports) change nothing, as for any finished payment.
+//
 // # Signing (协议签约)
 //
 //	step             message                               → next (sends)
@@ -77,15 +131,18 @@
 //
 // # Deadlines
 //
-// Each running saga has one deadline, indexed in a heap (timers.go). Due
-// returns a saga.fire_deadline command per passed deadline; handling that
-// command, not the timer, moves the saga, and only the current deadline
-// counts, so each deadline takes effect once.
+// Each running saga, and each running correction, has one deadline,
+// indexed in a heap (timers.go). Due returns a saga.fire_deadline command
+// per passed deadline; handling that command, not the timer, moves the
+// saga, and only the current deadline counts, so each deadline takes
+// effect once.
 //
 // # Memory
 //
 // A finished saga drops its working state (and a verified signing drops
 // the holder's identity data): it keeps what answering repeats needs, the
 // request's order, key and body hash, the final status, and, for signings,
-// each confirm request's answer.
+// each confirm request's answer. A payment whose status a correction may
+// fit keeps the payer key (failure, presumed_failure, presumed_success)
+// and the reserve account (presumed_success) until its correction ended.
 package saga

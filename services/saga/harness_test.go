@@ -54,11 +54,18 @@ func newHarnessWith(t *testing.T, cfg Config) *harness {
 // msg builds an inbox message carrying p at time at, with a fresh ID.
 func (x *harness) msg(p events.Payload, at time.Time) processor.Message {
 	x.t.Helper()
+	return x.msgIn(p, at, events.DeriveID("test-correlation", sagaIDOf(p)))
+}
+
+// msgIn is msg with the given correlation ID: a bank's reply carries the
+// correlation of the command that caused its decision.
+func (x *harness) msgIn(p events.Payload, at time.Time, correlation string) processor.Message {
+	x.t.Helper()
 	x.n++
 	agg := sagaIDOf(p)
 	env, err := x.reg.New(agg, 1, p, events.Meta{
 		ID:            events.DeriveID("test-message", strconv.Itoa(x.n)),
-		CorrelationID: events.DeriveID("test-correlation", agg),
+		CorrelationID: correlation,
 		CausationID:   events.DeriveID("test-cause", strconv.Itoa(x.n)),
 		OccurredAt:    at,
 	})
@@ -109,6 +116,8 @@ func (x *harness) send(p events.Payload, at time.Time) processor.Output {
 func sagaIDOf(p events.Payload) string {
 	switch c := p.(type) {
 	case events.StartPayment:
+		return c.TxnID
+	case events.CorrectPayment:
 		return c.TxnID
 	case events.PayerDebited:
 		return c.TxnID
@@ -206,6 +215,10 @@ func eventLine(p events.Payload) string {
 		return fmt.Sprintf("%s %s", e.EventType(), e.ReasonCode)
 	case events.SigningFinished:
 		return strings.TrimSpace(fmt.Sprintf("%s %s %s", e.EventType(), e.Status, e.ReasonCode))
+	case events.PaymentCorrectionStarted:
+		return fmt.Sprintf("%s %s", e.EventType(), e.Action)
+	case events.PaymentCorrected:
+		return fmt.Sprintf("%s %s %s", e.EventType(), e.Action, e.Amount)
 	}
 	return p.EventType()
 }

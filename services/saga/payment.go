@@ -53,12 +53,11 @@ type paymentEnd struct {
 	payerDebited    string
 	reserveCredited string
 	at              time.Time
-	// payerKey and reserveAccount outlive the run only where a correction
-	// may still need them (see keepForCorrection): the payer key to
-	// reverse a debit, the reserve account to credit it. Cleared once a
-	// correction ended, because a payment takes one correction only.
-	payerKey       string
-	reserveAccount string
+	// keys outlive the run only where a correction may still need them
+	// (keepForCorrection), and only until a correction ended, because a
+	// payment takes one correction only. A pointer: most payments succeed
+	// and keep none, and the sagas hold a million payments.
+	keys *correctionKeys
 }
 
 func (r *paymentRun) awaitingPayer() bool {
@@ -165,7 +164,7 @@ func (p *payment) finished(env events.Envelope, e events.PaymentFinished) {
 		reserveCredited: e.ReserveCredited,
 		at:              env.OccurredAt,
 	}
-	p.end.payerKey, p.end.reserveAccount = keepForCorrection(e.Status, p.run)
+	p.end.keys = keepForCorrection(e.Status, p.run)
 	p.run = nil
 }
 

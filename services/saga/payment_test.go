@@ -96,6 +96,9 @@ func currentDeadline(x *harness, id string) time.Time {
 	if v, ok := x.h.Payment(id); ok && v.Step != "" {
 		return v.Deadline
 	}
+	if v, ok := x.h.Payment(id); ok && v.Correction != nil && !v.Correction.Done {
+		return v.Correction.Deadline
+	}
 	if v, ok := x.h.Signing(id); ok && v.Step != "" {
 		return v.Deadline
 	}

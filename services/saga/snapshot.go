@@ -222,9 +222,10 @@ func snapPayment(p *payment) paymentSnap {
 			PayerDebited:    p.end.payerDebited,
 			ReserveCredited: p.end.reserveCredited,
 			At:              fmtTime(p.end.at),
-			PayerKey:        p.end.payerKey,
-			ReserveAccount:  p.end.reserveAccount,
 		},
+	}
+	if k := p.end.keys; k != nil {
+		ps.End.PayerKey, ps.End.ReserveAccount = k.payerKey, k.reserveAccount
 	}
 	if c := p.corr; c != nil {
 		cs := &correctionSnap{
@@ -329,9 +330,11 @@ func fmtTime(t time.Time) string {
 // Restore replaces the empty state of a fresh handler (just built by New,
 // nothing applied) with snapshot. It checks the snapshot describes a state
 // the fold can have built: known version, strict shape, known event kinds
-// and steps, consistent references, and a deadline heap that holds exactly
-// the running sagas at their deadlines, in heap order. On error the
-// handler is left unchanged. Errors wrap ErrNotFresh, ErrSnapshotVersion or
+// and steps, consistent references, corrections the fold can have
+// started, and a deadline heap that holds exactly the running sagas and
+// running corrections at their deadlines (a correction's under this
+// handler's configuration), in heap order. On error the handler is left
+// unchanged. Errors wrap ErrNotFresh, ErrSnapshotVersion or
 // ErrSnapshotMalformed.
 func (h *Handler) Restore(snapshot []byte) error {
 	if len(h.payments) != 0 || len(h.signings) != 0 || h.timers.len() != 0 {
@@ -519,7 +522,9 @@ func (r *restorer) payment(ps *paymentSnap) {
 			entered:        r.step(what, rs.Entered),
 		}
 	}
-	p.end.payerKey, p.end.reserveAccount = ps.End.PayerKey, ps.End.ReserveAccount
+	if ps.End.PayerKey != "" || ps.End.ReserveAccount != "" {
+		p.end.keys = &correctionKeys{payerKey: ps.End.PayerKey, reserveAccount: ps.End.ReserveAccount}
+	}
 	if cs := ps.Correction; cs != nil {
 		p.corr = r.correction(what, p, cs)
 	}
@@ -587,8 +592,12 @@ func (r *restorer) keys(what string, p *payment) {
 			payerKey, reserveAccount = true, true
 		}
 	}
-	if (p.end.payerKey != "") != payerKey || (p.end.reserveAccount != "") != reserveAccount {
-		r.fail("%s: %s payment keeps payer key %q, reserve account %q", what, p.end.status, p.end.payerKey, p.end.reserveAccount)
+	var k correctionKeys
+	if p.end.keys != nil {
+		k = *p.end.keys
+	}
+	if (k.payerKey != "") != payerKey || (k.reserveAccount != "") != reserveAccount {
+		r.fail("%s: %s payment keeps payer key %q, reserve account %q", what, p.end.status, k.payerKey, k.reserveAccount)
 	}
 }
 
@@ -674,8 +683,8 @@ func restoreRequest(rs requestSnap) request {
 }
 
 // heap rebuilds the deadline heap in the snapshot's array order, checking
-// it holds exactly the running sagas, each at its current deadline, and
-// satisfies the heap order.
+// it holds exactly the running sagas and running corrections, each at its
+// current deadline, and satisfies the heap order.
 func (r *restorer) heap(ts []timerSnap) {
 	want := 0
 	for _, p := range r.payments {

@@ -129,6 +129,21 @@ var snapPaymentScripts = [][]snapAct{
 	acts("start", 0*ms, "debited", 700*ms, "deadline", 0*ms, "credit-status:done", 4000*ms),
 	acts("start", 0*ms, "debited", 700*ms, "credit-refused", 900*ms, "deadline", 0*ms, "deadline", 0*ms, "start", 6000*ms),
 	acts("start", 0*ms, "deadline", 0*ms, "deadline", 0*ms, "start-other", 4500*ms),
+	// Corrections of finished payments: running, re-sent, done with and
+	// without money moving, a refused credit turned into a refund, and
+	// requests that do not fit.
+	acts("start", 0*ms, "deadline*", 0*ms, "correct:refund_customer", 20000*ms),
+	acts("start", 0*ms, "deadline*", 0*ms, "correct:refund_customer", 20000*ms, "deadline", 0*ms),
+	acts("start", 0*ms, "deadline*", 0*ms, "correct:refund_customer", 20000*ms, "reversed:moved", 21000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "deadline*", 0*ms, "correct:credit_reserve", 20000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "deadline*", 0*ms, "correct:credit_reserve", 20000*ms, "credited:moved", 21000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "deadline*", 0*ms, "correct:credit_reserve", 20000*ms, "credited", 21000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "deadline*", 0*ms, "correct:credit_reserve", 20000*ms, "credit-refused", 21000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "deadline*", 0*ms, "correct:credit_reserve", 20000*ms, "credit-refused", 21000*ms,
+		"deadline", 0*ms, "reversed:moved", 30000*ms),
+	acts("start", 0*ms, "debit-refused", 1000*ms, "correct:refund_customer", 20000*ms, "debit-status:refused", 21000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "credited", 2000*ms, "correct:refund_customer", 20000*ms),
+	acts("start", 0*ms, "correct:refund_customer", 1000*ms),
 }
 
 // snapSigningScripts reach every signing step and final status, with
@@ -224,6 +239,22 @@ func (w *snapWorld) checkCoverage() {
 		} else {
 			seen["payment "+p.end.status] = true
 		}
+		if c := p.corr; c != nil {
+			switch {
+			case !c.done:
+				seen["correction "+c.action+" running"] = true
+			case c.amount.IsZero():
+				seen["correction "+c.action+" moved nothing"] = true
+			default:
+				seen["correction "+c.action+" moved money"] = true
+			}
+			if c.attempt > 1 {
+				seen["correction re-sent"] = true
+			}
+			if c.action != c.requested {
+				seen["correction credit turned refund"] = true
+			}
+		}
 	}
 	for _, s := range w.x.h.signings {
 		seen["signing "+s.last.kind] = true
@@ -259,7 +290,11 @@ func (w *snapWorld) checkCoverage() {
 		"payment "+events.StatusSuccess, "payment "+events.StatusFailure,
 		"payment "+events.StatusPresumedFailure, "payment "+events.StatusPresumedSuccess,
 		"signing "+events.StatusSigned, "signing "+events.StatusSigningFailed,
-		"signing verify", "signing confirm answered by the end", "signing last key")
+		"signing verify", "signing confirm answered by the end", "signing last key",
+		"correction refund_customer running", "correction credit_reserve running",
+		"correction refund_customer moved money", "correction credit_reserve moved money",
+		"correction refund_customer moved nothing", "correction credit_reserve moved nothing",
+		"correction re-sent", "correction credit turned refund")
 	for _, k := range want {
 		if !seen[k] {
 			w.t.Errorf("the snapshot scenario reaches no %s", k)
@@ -275,10 +310,13 @@ func (w *snapWorld) running(id string) bool {
 	return ok
 }
 
-// deadline returns the current deadline of a running saga.
+// deadline returns the current deadline of a running saga or correction.
 func (w *snapWorld) deadline(id string) (time.Time, bool) {
 	if p, ok := w.x.h.payments[id]; ok && p.run != nil {
 		return p.run.deadline, true
+	}
+	if p, ok := w.x.h.payments[id]; ok && p.corr.running() {
+		return p.corr.deadline(&w.x.h.cfg), true
 	}
 	if s, ok := w.x.h.signings[id]; ok && s.run != nil {
 		return s.run.deadline, true
@@ -310,6 +348,20 @@ func (w *snapWorld) message(s snapSaga, do string, now time.Time) processor.Mess
 	}
 	var p events.Payload
 	switch name {
+	case "reversed", "credited":
+		if arg == "moved" { // the bank's decision on the correction's own command
+			p := events.Payload(events.PayerDebitReversed{TxnID: s.id, Amount: s.amount(), BalanceAfter: events.CNY("1000")})
+			if name == "credited" {
+				p = events.ReserveCredited{TxnID: s.id, ReserveAccount: "reserve-" + strconv.Itoa(s.n%2), ChannelID: s.channel(), Amount: s.amount()}
+			}
+			return w.x.msgIn(p, now, correctionCorrelation(s.id, "disc-"+n))
+		}
+	}
+	switch name {
+	case "correct":
+		p = events.CorrectPayment{TxnID: s.id, BatchID: "batch-1", Action: arg, DiscrepancyID: "disc-" + n}
+	case "correct-other":
+		p = events.CorrectPayment{TxnID: s.id, BatchID: "batch-2", Action: arg, DiscrepancyID: "disc-other-" + n}
 	case "start":
 		p = s.payRequest("hash-p" + n)
 	case "start-other":
@@ -374,6 +426,8 @@ var snapPaymentActions = []string{
 	"start", "start-other", "debited", "debit-refused", "debit-status:done", "debit-status:refused",
 	"debit-status:reversed", "debit-status:unknown", "reversed", "credited", "credit-refused",
 	"credit-status:done", "credit-status:refused", "credit-status:unknown", "deadline", "deadline-late", "deadline-stale",
+	"correct:refund_customer", "correct:credit_reserve", "correct-other:refund_customer", "correct-other:credit_reserve",
+	"reversed:moved", "credited:moved",
 }
 
 // actions lists what can happen to saga s next: every reply, request and
@@ -524,11 +578,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 
 	// The format: versioned, sorted, exact money, UTC times.
-	var doc snapshotV1
+	var doc snapshotV2
 	if err := json.Unmarshal(snap, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Version != 1 || len(doc.Payments) != len(snapPaymentScripts) || len(doc.Signings) != len(snapSigningScripts) ||
+	if doc.Version != 2 || len(doc.Payments) != len(snapPaymentScripts) || len(doc.Signings) != len(snapSigningScripts) ||
 		len(doc.Timers) != w.x.h.timers.len() {
 		t.Fatalf("snapshot holds version %d, %d payments, %d signings, %d timers", doc.Version, len(doc.Payments), len(doc.Signings), len(doc.Timers))
 	}
@@ -711,6 +765,23 @@ func find(t *testing.T, doc map[string]any, kind string, ok func(s map[string]an
 func isRunning(s map[string]any) bool  { return s["run"] != nil }
 func isFinished(s map[string]any) bool { return s["run"] == nil }
 
+func correcting(s map[string]any) bool {
+	return s["correction"] != nil && obj(s["correction"])["done"] == false
+}
+
+func corrected(s map[string]any) bool {
+	return s["correction"] != nil && obj(s["correction"])["done"] == true
+}
+
+func uncorrected(status string) func(s map[string]any) bool {
+	return func(s map[string]any) bool { return s["correction"] == nil && obj(s["end"])["status"] == status }
+}
+
+func correctionOf(t *testing.T, d map[string]any, ok func(s map[string]any) bool) map[string]any {
+	t.Helper()
+	return obj(find(t, d, "payments", ok)["correction"])
+}
+
 func TestRestoreRefuses(t *testing.T) {
 	w := newSnapWorld(t)
 	good := mustSnapshot(t, w.x.h)
@@ -757,7 +828,8 @@ func TestRestoreRefuses(t *testing.T) {
 		{"no version", []byte(`{"payments":[],"signings":[],"timers":[]}`), ErrSnapshotMalformed},
 		{"version as a string", []byte(`{"version":"1"}`), ErrSnapshotMalformed},
 		{"version 0", []byte(`{"version":0,"payments":[],"signings":[],"timers":[]}`), ErrSnapshotVersion},
-		{"version 2", mutate(t, good, func(d map[string]any) { d["version"] = 2 }), ErrSnapshotVersion},
+		{"version 1: no keys kept for corrections", mutate(t, good, func(d map[string]any) { d["version"] = 1 }), ErrSnapshotVersion},
+		{"version 3", mutate(t, good, func(d map[string]any) { d["version"] = 3 }), ErrSnapshotVersion},
 		{"version -1", []byte(`{"version":-1}`), ErrSnapshotVersion},
 		{"trailing data", append(append([]byte{}, good...), "{}"...), ErrSnapshotMalformed},
 		{"unknown member", mutate(t, good, func(d map[string]any) { d["shards"] = 3 }), ErrSnapshotMalformed},
@@ -799,6 +871,46 @@ func TestRestoreRefuses(t *testing.T) {
 		{"timers out of heap order", mutate(t, good, func(d map[string]any) {
 			ts := list(d, "timers")
 			ts[0], ts[len(ts)-1] = ts[len(ts)-1], ts[0]
+		}), ErrSnapshotMalformed},
+		{"correction of a running payment", mutate(t, good, func(d map[string]any) {
+			find(t, d, "payments", isRunning)["correction"] = find(t, d, "payments", correcting)["correction"]
+		}), ErrSnapshotMalformed},
+		{"correction without a discrepancy", mutate(t, good, func(d map[string]any) { correctionOf(t, d, corrected)["discrepancy_id"] = "" }), ErrSnapshotMalformed},
+		{"correction by an unknown action", mutate(t, good, func(d map[string]any) { correctionOf(t, d, corrected)["action"] = "write_off" }), ErrSnapshotMalformed},
+		{"correction not fitting the status", mutate(t, good, func(d map[string]any) {
+			s := find(t, d, "payments", uncorrected(events.StatusSuccess))
+			s["correction"] = find(t, d, "payments", corrected)["correction"]
+		}), ErrSnapshotMalformed},
+		{"refund turned credit", mutate(t, good, func(d map[string]any) {
+			c := correctionOf(t, d, func(s map[string]any) bool {
+				return corrected(s) && obj(s["correction"])["requested"] == events.ActionRefundCustomer
+			})
+			c["action"] = events.ActionCreditReserve
+		}), ErrSnapshotMalformed},
+		{"correction attempt 0", mutate(t, good, func(d map[string]any) { correctionOf(t, d, correcting)["attempt"] = 0 }), ErrSnapshotMalformed},
+		{"correction entered by no event", mutate(t, good, func(d map[string]any) { obj(correctionOf(t, d, correcting)["entered"])["id"] = "" }), ErrSnapshotMalformed},
+		{"correction done without an amount", mutate(t, good, func(d map[string]any) { correctionOf(t, d, corrected)["amount"] = nil }), ErrSnapshotMalformed},
+		{"correction running with an amount", mutate(t, good, func(d map[string]any) {
+			correctionOf(t, d, correcting)["amount"] = map[string]any{"amount": "0.00", "currency": "CNY"}
+		}), ErrSnapshotMalformed},
+		{"corrected by another amount", mutate(t, good, func(d map[string]any) {
+			correctionOf(t, d, corrected)["amount"] = map[string]any{"amount": "0.02", "currency": "CNY"}
+		}), ErrSnapshotMalformed},
+		{"correction running without its timer", mutate(t, good, func(d map[string]any) {
+			id := find(t, d, "payments", correcting)["id"]
+			d["timers"] = slices.DeleteFunc(list(d, "timers"), func(tm any) bool { return obj(tm)["id"] == id })
+		}), ErrSnapshotMalformed},
+		{"keys dropped before the correction ended", mutate(t, good, func(d map[string]any) {
+			obj(find(t, d, "payments", correcting)["end"])["payer_key"] = ""
+		}), ErrSnapshotMalformed},
+		{"keys kept after the correction ended", mutate(t, good, func(d map[string]any) {
+			obj(find(t, d, "payments", corrected)["end"])["payer_key"] = "payer-1"
+		}), ErrSnapshotMalformed},
+		{"keys kept by a success", mutate(t, good, func(d map[string]any) {
+			obj(find(t, d, "payments", uncorrected(events.StatusSuccess))["end"])["reserve_account"] = "reserve-1"
+		}), ErrSnapshotMalformed},
+		{"a correction's event without a correction", mutate(t, good, func(d map[string]any) {
+			obj(find(t, d, "payments", uncorrected(events.StatusPresumedFailure))["last"])["kind"] = "payment.corrected"
 		}), ErrSnapshotMalformed},
 		{"a running saga without its timer", mutate(t, good, func(d map[string]any) {
 			r, f := find(t, d, "payments", isRunning), find(t, d, "payments", isFinished)
@@ -889,5 +1001,18 @@ func TestApplyAfterRestore(t *testing.T) {
 	y.h.Apply(newEnv(p.seq+1), ev)
 	if v, _ := y.h.Payment(p.id); v.Status != events.StatusSuccess || y.h.timers.byID[p.id] != nil {
 		t.Fatalf("the next event after Restore: %+v, timer %v", v, y.h.timers.byID[p.id])
+	}
+}
+
+// A correction's deadline derives from the configuration, so a snapshot
+// taken under another retry interval describes timers this handler would
+// not have: Restore refuses it, and the runtime rebuilds from the log.
+func TestRestoreRefusesOtherCorrectionTimeouts(t *testing.T) {
+	good := mustSnapshot(t, newSnapWorld(t).x.h)
+	cfg := snapCfg
+	cfg.LegTimeout = snapCfg.LegTimeout + DefaultLegTimeout + time.Second
+	y := newHarnessWith(t, cfg)
+	if err := y.h.Restore(good); !errors.Is(err, ErrSnapshotMalformed) {
+		t.Fatalf("Restore under another LegTimeout: %v, want ErrSnapshotMalformed", err)
 	}
 }
