@@ -137,7 +137,9 @@ func TestProjectedLog(t *testing.T) {
 	ctx, conn := t.Context(), pj.conn
 
 	t.Run("one row per fact after a replay", func(t *testing.T) {
-		want := map[string]int{Payments: 11, PaymentResults: 10, PayerLegs: 10, ReserveLegs: 5, Agreements: 4, CustomerAccounts: 3}
+		want := map[string]int{Payments: 11, PaymentResults: 10, PayerLegs: 10, ReserveLegs: 5, Agreements: 4, CustomerAccounts: 3,
+			ClearingBatches: 1, SettlementInstructions: 2, ReconciliationDiscrepancies: 2, BatchReconciliations: 2,
+			PaymentCorrections: 4, ReservePostings: 2}
 		for _, tb := range Tables() {
 			var final uint64
 			if err := conn.QueryRow(ctx, "SELECT count() FROM "+tb.Name+" FINAL").Scan(&final); err != nil {
@@ -276,6 +278,28 @@ FROM agreements_current ORDER BY agreement_no`)
 		}
 	})
 
+	t.Run("clearing tables keep the latest of a key", func(t *testing.T) {
+		got, err := queryStrings(ctx, conn, "SELECT bank, matched, discrepancies, sequence FROM batch_reconciliations FINAL ORDER BY bank")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The payer bank's second result (sequence 6) replaced its first (5).
+		if want := [][]string{{"payer", "9", "1", "6"}, {"reserve", "9", "1", "8"}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("batch_reconciliations: got %q, want %q", got, want)
+		}
+		got, err = queryStrings(ctx, conn, "SELECT stage, action, batch_id, amount FROM payment_corrections FINAL ORDER BY action, stage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]string{
+			{"corrected", "credit_reserve", "", "55.55"}, {"started", "credit_reserve", synthBatch, "0.00"},
+			{"corrected", "refund_customer", "", "40.00"}, {"started", "refund_customer", synthBatch, "0.00"},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("payment_corrections: got %q, want %q", got, want)
+		}
+	})
+
 	t.Run("README examples", func(t *testing.T) {
 		h0, h1 := pj.log.base.Format(time.DateTime), pj.log.base.Add(time.Hour).Format(time.DateTime)
 		for _, ex := range readmeExamples(t) {
@@ -392,7 +416,10 @@ func readmeExamples(t *testing.T) []readmeExample {
 // readmeResults are the figures each README example must give on the
 // synthetic log.
 func readmeResults(l *synthLog, h0, h1 string) map[string][][]string {
-	p6 := synthPayments[slices.IndexFunc(synthPayments, func(p synthPayment) bool { return p.name == "P6" })]
+	byName := func(name string) synthPayment {
+		return synthPayments[slices.IndexFunc(synthPayments, func(p synthPayment) bool { return p.name == name })]
+	}
+	p4, p5, p6 := byName("P4"), byName("P5"), byName("P6")
 	start := p6.start(l.base)
 	at := func(d time.Duration) string { return start.Add(d).Truncate(time.Second).Format(time.DateTime) }
 	return map[string][][]string{
@@ -423,6 +450,13 @@ func readmeResults(l *synthLog, h0, h1 string) map[string][][]string {
 			{at(0), "reserve.refused", "reserve_account_closed", "0.00"},
 			{at(0), "payer.reversed", "", "70.00"},
 			{at(p6.latency), "payment.finished", "failure reserve_account_closed", "0.00"},
+		},
+		"batch_overview": {
+			{synthBatch, "10", "418.40", "2", "2", "418.40"},
+		},
+		"discrepancies_and_corrections": {
+			{synthBatch, "payer", "status_differs", "refund_customer", synthTxnID(p4), "presumed_failure", "debited", "1", "40.00"},
+			{synthBatch, "reserve", "status_differs", "credit_reserve", synthTxnID(p5), "presumed_success", "not_found", "1", "55.55"},
 		},
 		"agreements_by_channel": {
 			{"alipay", agreementOf(alice, "alipay"), "active", "622202*********0001", "5000.00", "7"},

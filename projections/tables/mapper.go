@@ -28,6 +28,13 @@ import (
 //	payer.agreement_signed         -> agreements (status active)
 //	payer.agreement_terminated     -> agreements (status terminated)
 //	payer.account_opened           -> customer_accounts (account masked)
+//	clearing.batch_closed              -> clearing_batches
+//	clearing.settlement_instructed     -> settlement_instructions
+//	reconciliation.discrepancy_found   -> reconciliation_discrepancies
+//	reconciliation.batch_reconciled    -> batch_reconciliations
+//	payment.correction_started         -> payment_corrections (stage started)
+//	payment.corrected                  -> payment_corrections (stage corrected)
+//	reserve.summary_posted             -> reserve_postings
 //
 // Every other event maps to no rows. Values have the Go types the
 // ClickHouse driver expects for the columns: string, decimal.Decimal for
@@ -84,6 +91,23 @@ func (Mapper) Map(env events.Envelope, p events.Payload, src projector.Source) (
 		m.agreement(e.AgreementNo, AgreementTerminated, "", env.AggregateID, "", zero, zero)
 	case events.AccountOpened:
 		m.account(e)
+	case events.BatchClosed:
+		m.batchClosed(e)
+	case events.SettlementInstructed:
+		m.row(SettlementInstructions, m.required("batch_id", e.BatchID), m.required("instruction_id", e.InstructionID),
+			e.FromBank, e.ToBank, e.ReserveAccount, m.money("amount", e.Amount), m.at())
+	case events.DiscrepancyFound:
+		m.discrepancy(e)
+	case events.BatchReconciled:
+		m.row(BatchReconciliations, m.required("batch_id", e.BatchID), m.required("bank", e.Bank),
+			m.count("matched", e.Matched), m.count("discrepancies", e.Discrepancies), m.at())
+	case events.PaymentCorrectionStarted:
+		m.correction(e.TxnID, CorrectionStarted, e.Action, e.BatchID, e.DiscrepancyID, zero)
+	case events.PaymentCorrected:
+		m.correction(e.TxnID, CorrectionCompleted, e.Action, "", "", m.money("amount", e.Amount))
+	case events.ReserveSummaryPosted:
+		m.row(ReservePostings, m.required("reserve_account", e.ReserveAccount), m.required("batch_id", e.BatchID),
+			m.money("amount", e.Amount), m.count("credits", e.Credits), m.money("balance_after", e.BalanceAfter), m.at())
 	default:
 		return nil, nil
 	}
@@ -303,6 +327,62 @@ func (m *mapping) account(e events.AccountOpened) {
 		m.required("payer_key", payerKey),
 		MaskAccount(e.Account),
 		m.money("opening_balance", e.OpeningBalance),
+		m.at(),
+	)
+}
+
+// count returns a count for a UInt64 column, failing when it is negative.
+func (m *mapping) count(field string, n int) uint64 {
+	if n < 0 {
+		m.fail("%s %d is negative", field, n)
+		return 0
+	}
+	return uint64(n)
+}
+
+func (m *mapping) batchClosed(e events.BatchClosed) {
+	m.row(ClearingBatches,
+		m.required("batch_id", e.BatchID),
+		m.dateTime("window_start", e.WindowStart),
+		m.dateTime("window_end", e.WindowEnd),
+		m.count("payments", e.Payments),
+		m.money("settled_amount", e.SettledAmount),
+		m.dateTime("closed_at", e.ClosedAt),
+	)
+}
+
+// discrepancy builds a reconciliation_discrepancies row; a side the
+// discrepancy lacks (only_ours, only_theirs) has an empty status and
+// amount 0.00.
+func (m *mapping) discrepancy(e events.DiscrepancyFound) {
+	side := func(field string, amount *events.Money) decimal.Decimal {
+		if amount == nil {
+			return zero
+		}
+		return m.money(field, *amount)
+	}
+	m.row(ReconciliationDiscrepancies,
+		m.required("batch_id", e.BatchID),
+		m.required("bank", e.Bank),
+		m.required("txn_id", e.TxnID),
+		m.required("class", e.Class),
+		e.Action,
+		e.OurStatus,
+		side("our_amount", e.OurAmount),
+		e.TheirStatus,
+		side("their_amount", e.TheirAmount),
+		m.at(),
+	)
+}
+
+func (m *mapping) correction(txnID, stage, action, batchID, discrepancyID string, amount decimal.Decimal) {
+	m.row(PaymentCorrections,
+		m.required("txn_id", txnID),
+		stage,
+		m.required("action", action),
+		batchID,
+		discrepancyID,
+		amount,
 		m.at(),
 	)
 }

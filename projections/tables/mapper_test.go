@@ -29,7 +29,14 @@ var (
 	source    = projector.Source{Topic: "paycore.saga.events", Partition: 3, Offset: 42, ProjectedAt: projected}
 )
 
+// windowStart is the start of the fixture's clearing window: 23:00 in
+// Beijing, the first window of clearing day 2 March.
+var windowStart = time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
+
+func ptr[T any](v T) *T { return &v }
+
 const (
+	batch    = "B20260302-2300"
 	txn      = "5f0c1f43-0d2e-8a51-9a3e-2b8f7e0c1d11"
 	eventID  = "0b9a3c1e-7d44-8f21-a0b1-6c5d4e3f2a10"
 	payerKey = "ABCDEFGHIJKLMNOP"
@@ -223,6 +230,86 @@ func TestMapEveryProjectedEvent(t *testing.T) {
 				"opened_at": "2026-03-01 16:30:05",
 			},
 		},
+		{
+			name: "clearing.batch_closed",
+			p: events.BatchClosed{BatchID: batch, WindowStart: windowStart, WindowEnd: windowStart.Add(time.Hour),
+				Payments: 12, SettledAmount: events.CNY("1500.25"), ClosedAt: occurred.Add(-time.Second)},
+			aggregate: batch, table: ClearingBatches,
+			want: map[string]string{
+				"batch_id": batch, "window_start": "2026-03-01 15:00:00", "window_end": "2026-03-01 16:00:00",
+				"payments": "12", "settled_amount": "1500.25", "closed_at": "2026-03-01 16:30:04",
+			},
+		},
+		{
+			name: "clearing.settlement_instructed",
+			p: events.SettlementInstructed{BatchID: batch, InstructionID: "ins-1", FromBank: "PAYER-BANK", ToBank: "RESERVE-BANK",
+				ReserveAccount: "RSV-alipay", Amount: events.CNY("1000")},
+			aggregate: batch, table: SettlementInstructions,
+			want: map[string]string{
+				"batch_id": batch, "instruction_id": "ins-1", "from_bank": "PAYER-BANK", "to_bank": "RESERVE-BANK",
+				"reserve_account": "RSV-alipay", "amount": "1000.00", "at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name: "reconciliation.discrepancy_found with both sides",
+			p: events.DiscrepancyFound{BatchID: batch, Bank: events.BankPayer, TxnID: txn, Class: events.DiffStatus,
+				OurStatus: events.StatusPresumedFailure, OurAmount: ptr(events.CNY("99.99")),
+				TheirStatus: "debited", TheirAmount: ptr(events.CNY("99.99")), Action: events.ActionRefundCustomer},
+			aggregate: batch, table: ReconciliationDiscrepancies,
+			want: map[string]string{
+				"batch_id": batch, "bank": "payer", "txn_id": txn, "class": "status_differs", "action": "refund_customer",
+				"our_status": "presumed_failure", "our_amount": "99.99", "their_status": "debited", "their_amount": "99.99",
+				"at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name: "reconciliation.discrepancy_found only on the bank's side",
+			p: events.DiscrepancyFound{BatchID: batch, Bank: events.BankReserve, TxnID: txn, Class: events.DiffOnlyTheirs,
+				TheirStatus: "credited", TheirAmount: ptr(events.CNY("5"))},
+			aggregate: batch, table: ReconciliationDiscrepancies,
+			want: map[string]string{
+				"batch_id": batch, "bank": "reserve", "txn_id": txn, "class": "only_theirs", "action": "",
+				"our_status": "", "our_amount": "0.00", "their_status": "credited", "their_amount": "5.00",
+				"at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name:      "reconciliation.batch_reconciled",
+			p:         events.BatchReconciled{BatchID: batch, Bank: events.BankReserve, Matched: 40, Discrepancies: 3},
+			aggregate: batch, table: BatchReconciliations,
+			want: map[string]string{
+				"batch_id": batch, "bank": "reserve", "matched": "40", "discrepancies": "3", "at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name: "payment.correction_started",
+			p: events.PaymentCorrectionStarted{TxnID: txn, Action: events.ActionCreditReserve, BatchID: batch,
+				DiscrepancyID: eventID},
+			aggregate: txn, table: PaymentCorrections,
+			want: map[string]string{
+				"txn_id": txn, "stage": "started", "action": "credit_reserve", "batch_id": batch,
+				"discrepancy_id": eventID, "amount": "0.00", "at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name:      "payment.corrected",
+			p:         events.PaymentCorrected{TxnID: txn, Action: events.ActionRefundCustomer, Amount: events.CNY("99.99")},
+			aggregate: txn, table: PaymentCorrections,
+			want: map[string]string{
+				"txn_id": txn, "stage": "corrected", "action": "refund_customer", "batch_id": "",
+				"discrepancy_id": "", "amount": "99.99", "at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name: "reserve.summary_posted",
+			p: events.ReserveSummaryPosted{ReserveAccount: "RSV-alipay", BatchID: batch, Amount: events.CNY("300.5"),
+				Credits: 3, BalanceAfter: events.CNY("10300.50")},
+			aggregate: "RSV-alipay", table: ReservePostings,
+			want: map[string]string{
+				"reserve_account": "RSV-alipay", "batch_id": batch, "amount": "300.50", "credits": "3",
+				"balance_after": "10300.50", "at": "2026-03-01 16:30:05",
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,6 +373,8 @@ func TestMapIgnoresOtherEvents(t *testing.T) {
 		events.CreditReserve{TxnID: txn, Amount: events.CNY("1")},
 		events.TerminationRefused{AgreementNo: agrNo},
 		events.ProbeSent{ProbeID: "p"},
+		events.CorrectPayment{TxnID: txn, BatchID: batch, Action: events.ActionRefundCustomer, DiscrepancyID: eventID},
+		events.PostReserveSummary{ReserveAccount: "RSV-alipay", BatchID: batch, Amount: events.CNY("1"), Credits: 1},
 		nil,
 	} {
 		var env events.Envelope
@@ -332,6 +421,28 @@ func TestMapRefusesWhatItCannotProject(t *testing.T) {
 		{"negative offset", okEnv, started(nil), projector.Source{Offset: -1, ProjectedAt: projected}, "offset -1"},
 		{"partition beyond UInt32", okEnv, started(nil), projector.Source{Partition: math.MaxUint32 + 1, ProjectedAt: projected}, "partition"},
 		{"no projected_at", okEnv, started(nil), projector.Source{}, "projected_at"},
+		{"negative payment count", fixtureEnv(envelope(events.BatchClosed{}, batch, 1)),
+			events.BatchClosed{BatchID: batch, WindowStart: windowStart, WindowEnd: windowStart, Payments: -1,
+				SettledAmount: events.CNY("0"), ClosedAt: occurred}, source, "payments -1 is negative"},
+		{"batch without settled amount", fixtureEnv(envelope(events.BatchClosed{}, batch, 1)),
+			events.BatchClosed{BatchID: batch, WindowStart: windowStart, WindowEnd: windowStart, ClosedAt: occurred},
+			source, "settled_amount is not set"},
+		{"batch without window", fixtureEnv(envelope(events.BatchClosed{}, batch, 1)),
+			events.BatchClosed{BatchID: batch, SettledAmount: events.CNY("0"), ClosedAt: occurred}, source, "window_start"},
+		{"discrepancy without class", fixtureEnv(envelope(events.DiscrepancyFound{}, batch, 2)),
+			events.DiscrepancyFound{BatchID: batch, Bank: "payer", TxnID: txn}, source, "class is empty"},
+		{"discrepancy with an unset amount", fixtureEnv(envelope(events.DiscrepancyFound{}, batch, 2)),
+			events.DiscrepancyFound{BatchID: batch, Bank: "payer", TxnID: txn, Class: events.DiffOnlyOurs, OurAmount: &events.Money{}},
+			source, "our_amount is not set"},
+		{"instruction without ID", fixtureEnv(envelope(events.SettlementInstructed{}, batch, 2)),
+			events.SettlementInstructed{BatchID: batch, Amount: events.CNY("1")}, source, "instruction_id is empty"},
+		{"correction without action", fixtureEnv(envelope(events.PaymentCorrected{}, txn, 9)),
+			events.PaymentCorrected{TxnID: txn, Amount: events.CNY("1")}, source, "action is empty"},
+		{"correction without amount", fixtureEnv(envelope(events.PaymentCorrected{}, txn, 9)),
+			events.PaymentCorrected{TxnID: txn, Action: events.ActionRefundCustomer}, source, "amount is not set"},
+		{"posting without balance", fixtureEnv(envelope(events.ReserveSummaryPosted{}, "RSV-alipay", 3)),
+			events.ReserveSummaryPosted{ReserveAccount: "RSV-alipay", BatchID: batch, Amount: events.CNY("1"), Credits: 1},
+			source, "balance_after is not set"},
 		{"no event id", func() fixtureEnv { e := okEnv; e.ID = ""; return e }(), started(nil), source, "event id is empty"},
 	}
 	for _, tt := range tests {
@@ -368,6 +479,14 @@ func TestTablesMatchMigrations(t *testing.T) {
 		ReserveLegs:      events.ReserveCreditRefused{TxnID: txn},
 		Agreements:       events.AgreementTerminated{AgreementNo: agrNo},
 		CustomerAccounts: events.AccountOpened{PayerKey: payerKey, OpeningBalance: events.CNY("1")},
+		ClearingBatches: events.BatchClosed{BatchID: batch, WindowStart: windowStart, WindowEnd: windowStart.Add(time.Hour),
+			SettledAmount: events.CNY("1"), ClosedAt: occurred},
+		SettlementInstructions:      events.SettlementInstructed{BatchID: batch, InstructionID: "i", Amount: events.CNY("1")},
+		ReconciliationDiscrepancies: events.DiscrepancyFound{BatchID: batch, Bank: "payer", TxnID: txn, Class: events.DiffOnlyOurs},
+		BatchReconciliations:        events.BatchReconciled{BatchID: batch, Bank: "payer"},
+		PaymentCorrections:          events.PaymentCorrected{TxnID: txn, Action: events.ActionCreditReserve, Amount: events.CNY("1")},
+		ReservePostings: events.ReserveSummaryPosted{ReserveAccount: "RSV-alipay", BatchID: batch, Amount: events.CNY("1"),
+			BalanceAfter: events.CNY("1")},
 	}
 	var names []string
 	for _, tb := range (Mapper{}).Tables() {
@@ -397,7 +516,8 @@ func TestTablesMatchMigrations(t *testing.T) {
 			}
 		}
 	}
-	want := []string{Payments, PaymentResults, PayerLegs, ReserveLegs, Agreements, CustomerAccounts}
+	want := []string{Payments, PaymentResults, PayerLegs, ReserveLegs, Agreements, CustomerAccounts,
+		ClearingBatches, SettlementInstructions, ReconciliationDiscrepancies, BatchReconciliations, PaymentCorrections, ReservePostings}
 	if !slices.Equal(names, want) {
 		t.Errorf("Tables() = %v, want %v", names, want)
 	}

@@ -2,6 +2,7 @@ package tables
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paycore/paycore/events"
@@ -77,9 +78,10 @@ type synthLog struct {
 }
 
 const (
-	sagaTopic    = "paycore.saga.events"
-	payerTopic   = "paycore.payer.events"
-	reserveTopic = "paycore.reserve.events"
+	sagaTopic     = "paycore.saga.events"
+	payerTopic    = "paycore.payer.events"
+	reserveTopic  = "paycore.reserve.events"
+	clearingTopic = "paycore.clearing.events"
 )
 
 func newSynthLog(base time.Time) *synthLog {
@@ -105,7 +107,57 @@ func newSynthLog(base time.Time) *synthLog {
 	for _, p := range synthPayments {
 		l.payment(p)
 	}
+	l.clearing()
 	return l
+}
+
+// synthBatch is the clearing batch of the log: it covers both hours.
+const synthBatch = "B20260302-2300"
+
+// clearing closes one batch over the two hours, reconciles it with both
+// banks (the payer bank twice: the second statement replaces the first
+// result), and corrects P4 (the payer bank did debit it: refund, re-sent
+// once) and P5 (the reserve credit never happened: credit it); the
+// reserve bank then posts each account's summary.
+func (l *synthLog) clearing() {
+	byName := func(name string) synthPayment {
+		return synthPayments[slices.IndexFunc(synthPayments, func(p synthPayment) bool { return p.name == name })]
+	}
+	p4, p5 := byName("P4"), byName("P5")
+	end := l.base.Add(2 * time.Hour)
+	at := func(minutes int) time.Time { return end.Add(time.Duration(minutes) * time.Minute) }
+	money := func(s string) *events.Money { m := events.CNY(s); return &m }
+	l.add(clearingTopic, synthBatch, at(1), events.SettlementInstructed{BatchID: synthBatch, InstructionID: "ins-alipay",
+		FromBank: "PAYER-BANK", ToBank: "RESERVE-BANK", ReserveAccount: "RSV-alipay", Amount: events.CNY("406.05")})
+	l.add(clearingTopic, synthBatch, at(1), events.SettlementInstructed{BatchID: synthBatch, InstructionID: "ins-tenpay",
+		FromBank: "PAYER-BANK", ToBank: "RESERVE-BANK", ReserveAccount: "RSV-tenpay", Amount: events.CNY("12.35")})
+	l.add(clearingTopic, synthBatch, at(1), events.BatchClosed{BatchID: synthBatch, WindowStart: l.base, WindowEnd: end,
+		Payments: 10, SettledAmount: events.CNY("418.40"), ClosedAt: at(1)})
+	l.add(clearingTopic, synthBatch, at(2), events.DiscrepancyFound{BatchID: synthBatch, Bank: events.BankPayer,
+		TxnID: synthTxnID(p4), Class: events.DiffStatus, OurStatus: p4.status, OurAmount: money(p4.amount),
+		TheirStatus: "debited", TheirAmount: money(p4.amount), Action: events.ActionRefundCustomer})
+	l.add(clearingTopic, synthBatch, at(2), events.BatchReconciled{BatchID: synthBatch, Bank: events.BankPayer, Matched: 9, Discrepancies: 2})
+	l.add(clearingTopic, synthBatch, at(3), events.BatchReconciled{BatchID: synthBatch, Bank: events.BankPayer, Matched: 9, Discrepancies: 1})
+	l.add(clearingTopic, synthBatch, at(3), events.DiscrepancyFound{BatchID: synthBatch, Bank: events.BankReserve,
+		TxnID: synthTxnID(p5), Class: events.DiffStatus, OurStatus: p5.status, OurAmount: money(p5.amount),
+		TheirStatus: "not_found", TheirAmount: money("0"), Action: events.ActionCreditReserve})
+	l.add(clearingTopic, synthBatch, at(3), events.BatchReconciled{BatchID: synthBatch, Bank: events.BankReserve, Matched: 9, Discrepancies: 1})
+	for _, c := range []struct {
+		p      synthPayment
+		action string
+		sends  int
+	}{{p4, events.ActionRefundCustomer, 2}, {p5, events.ActionCreditReserve, 1}} {
+		txn := synthTxnID(c.p)
+		for range c.sends {
+			l.add(sagaTopic, txn, at(4), events.PaymentCorrectionStarted{TxnID: txn, Action: c.action, BatchID: synthBatch,
+				DiscrepancyID: events.DeriveID("synth-discrepancy", txn)})
+		}
+		l.add(sagaTopic, txn, at(5), events.PaymentCorrected{TxnID: txn, Action: c.action, Amount: events.CNY(c.p.amount)})
+	}
+	l.add(reserveTopic, "RSV-alipay", at(6), events.ReserveSummaryPosted{ReserveAccount: "RSV-alipay", BatchID: synthBatch,
+		Amount: events.CNY("406.05"), Credits: 3, BalanceAfter: events.CNY("406.05")})
+	l.add(reserveTopic, "RSV-tenpay", at(6), events.ReserveSummaryPosted{ReserveAccount: "RSV-tenpay", BatchID: synthBatch,
+		Amount: events.CNY("12.35"), Credits: 2, BalanceAfter: events.CNY("12.35")})
 }
 
 func (l *synthLog) add(topic, aggregate string, at time.Time, p events.Payload) {

@@ -2,8 +2,10 @@
 // events onto them: payments, payment_results, payer_legs, reserve_legs,
 // agreements and customer_accounts (schemas/clickhouse/0003 and 0004),
 // read through the views transactions, hourly_rollups and
-// agreements_current (0005). projections/README.md documents them for
-// analysts.
+// agreements_current (0005); and clearing_batches,
+// settlement_instructions, reconciliation_discrepancies,
+// batch_reconciliations, payment_corrections and reserve_postings (0006).
+// projections/README.md documents them for analysts.
 //
 // Mapper implements projector.Mapper: the projector runtime inserts the
 // rows it returns, in large batches, with the column lists of Tables.
@@ -26,6 +28,13 @@ const (
 	ReserveLegs      = "reserve_legs"
 	Agreements       = "agreements"
 	CustomerAccounts = "customer_accounts"
+
+	ClearingBatches             = "clearing_batches"
+	SettlementInstructions      = "settlement_instructions"
+	ReconciliationDiscrepancies = "reconciliation_discrepancies"
+	BatchReconciliations        = "batch_reconciliations"
+	PaymentCorrections          = "payment_corrections"
+	ReservePostings             = "reserve_postings"
 )
 
 // Values of payer_legs.kind.
@@ -45,6 +54,12 @@ const (
 const (
 	AgreementActive     = "active"     // payer.agreement_signed
 	AgreementTerminated = "terminated" // payer.agreement_terminated
+)
+
+// Values of payment_corrections.stage.
+const (
+	CorrectionStarted   = "started"   // payment.correction_started
+	CorrectionCompleted = "corrected" // payment.corrected
 )
 
 // provenance are the trailing columns of every table: which event the row
@@ -71,6 +86,18 @@ var tables = []projector.Table{
 		"agreement_no", "status", "channel_id", "payer_key", "signing_id", "per_payment_limit", "daily_limit", "at")},
 	{Name: CustomerAccounts, Columns: columns(
 		"payer_key", "account_masked", "opening_balance", "opened_at")},
+	{Name: ClearingBatches, Columns: columns(
+		"batch_id", "window_start", "window_end", "payments", "settled_amount", "closed_at")},
+	{Name: SettlementInstructions, Columns: columns(
+		"batch_id", "instruction_id", "from_bank", "to_bank", "reserve_account", "amount", "at")},
+	{Name: ReconciliationDiscrepancies, Columns: columns(
+		"batch_id", "bank", "txn_id", "class", "action", "our_status", "our_amount", "their_status", "their_amount", "at")},
+	{Name: BatchReconciliations, Columns: columns(
+		"batch_id", "bank", "matched", "discrepancies", "at")},
+	{Name: PaymentCorrections, Columns: columns(
+		"txn_id", "stage", "action", "batch_id", "discrepancy_id", "amount", "at")},
+	{Name: ReservePostings, Columns: columns(
+		"reserve_account", "batch_id", "amount", "credits", "balance_after", "at")},
 }
 
 // Tables returns the tables Map writes to, in migration order; each
