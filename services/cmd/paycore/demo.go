@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/projections/chconn"
 	"github.com/paycore/paycore/projections/projector"
 	"github.com/paycore/paycore/projections/tables"
 	"github.com/paycore/paycore/services/app"
@@ -65,6 +66,9 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 		return err
 	}
 	run := time.Now().UTC().Format("20060102-150405")
+	if err := freshDemoDatabase(ctx); err != nil {
+		return err
+	}
 	if k.Topology, err = topology.New(topology.Config{Prefix: k.Topology.Prefix + "demo-" + run + ".", Partitions: 6}); err != nil {
 		return err
 	}
@@ -193,33 +197,55 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	if !rep.Clean() {
 		return fmt.Errorf("audit found %d violations", len(rep.Violations))
 	}
-	return projectAndReport(ctx, k, "demo-"+run+"-pay-", nPayments)
-}
-
-// projectAndReport runs the ClickHouse projector over the demo's logs until
-// every payment of the run is finished in the transactions view, then
-// prints the analyst report of the last hour.
-func projectAndReport(ctx context.Context, k config.Kafka, orderPrefix string, payments int) error {
-	pc, closeConn, err := projectorConfig(ctx, k)
+	lastFinished := time.Now()
+	pc, stopProjector, err := startProjector(ctx, k, "demo-"+run+"-pay-", nPayments)
 	if err != nil {
 		return err
 	}
-	defer closeConn()
+	defer stopProjector()
+	fmt.Printf("\n== analyst report from ClickHouse (database %s)\n", chconn.ConfigFromEnv().Database)
+	if err := tables.WriteReport(ctx, pc.Conn, os.Stdout, tables.ReportOptions{Hours: 1}); err != nil {
+		return err
+	}
+	if err := demoClearing(ctx, k, pc, run, lastFinished); err != nil {
+		return err
+	}
+	rep, err = audit.FromKafka(ctx, k.Brokers, top)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n== audit of the Kafka log after clearing, reconciliation and corrections\n%s", rep)
+	if !rep.Clean() {
+		return fmt.Errorf("audit found %d violations", len(rep.Violations))
+	}
+	return nil
+}
+
+// startProjector runs the ClickHouse projector over the demo's logs in the
+// background and returns once every payment of the run is finished in the
+// transactions view. The returned function stops it.
+func startProjector(ctx context.Context, k config.Kafka, orderPrefix string, payments int) (projector.Config, func(), error) {
+	pc, closeConn, err := projectorConfig(ctx, k)
+	if err != nil {
+		return projector.Config{}, nil, err
+	}
 	pc.MaxDelay = 200 * time.Millisecond
 	pc.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	p, err := projector.New(pc)
 	if err != nil {
-		return err
+		closeConn()
+		return projector.Config{}, nil, err
 	}
-	pctx, stop := context.WithCancel(ctx)
+	pctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- p.Run(pctx) }()
+	stop := func() { cancel(); <-done; closeConn() }
 	start := time.Now()
 	for {
 		var finished uint64
 		if err := pc.Conn.QueryRow(ctx, "SELECT count() FROM transactions WHERE finished AND startsWith(order_id, ?)", orderPrefix).Scan(&finished); err != nil {
 			stop()
-			return err
+			return projector.Config{}, nil, err
 		}
 		if int(finished) >= payments {
 			break
@@ -227,19 +253,15 @@ func projectAndReport(ctx context.Context, k config.Kafka, orderPrefix string, p
 		select {
 		case <-ctx.Done():
 			stop()
-			return fmt.Errorf("projector: %d of %d payments in ClickHouse: %w", finished, payments, ctx.Err())
+			return projector.Config{}, nil, fmt.Errorf("projector: %d of %d payments in ClickHouse: %w", finished, payments, ctx.Err())
 		case err := <-done:
-			stop()
-			return fmt.Errorf("projector stopped: %w", err)
+			closeConn()
+			return projector.Config{}, nil, fmt.Errorf("projector stopped: %w", err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	stop()
-	if err := <-done; err != nil {
-		return err
-	}
-	fmt.Printf("\n== projected into ClickHouse in %v; analyst report (all payments of the last hour)\n", time.Since(start).Round(time.Millisecond))
-	return tables.WriteReport(ctx, pc.Conn, os.Stdout, tables.ReportOptions{Hours: 1})
+	fmt.Printf("\n== projected into ClickHouse in %v\n", time.Since(start).Round(time.Millisecond))
+	return pc, stop, nil
 }
 
 func printOutcomeSummary(o *channel.Outcomes, orders []string) {
@@ -269,4 +291,22 @@ func printOutcomeSummary(o *channel.Outcomes, orders []string) {
 		fmt.Fprintf(w, "%s\t%s\t%d\n", r.status, r.reason, counts[r])
 	}
 	_ = w.Flush()
+}
+
+// demoDatabase holds the demo's projections, apart from the operator's
+// database, so that clearing windows hold this run's payments only.
+const demoDatabase = "paycore_demo"
+
+// freshDemoDatabase points the ClickHouse settings at the demo database and
+// empties it.
+func freshDemoDatabase(ctx context.Context) error {
+	if err := os.Setenv("PAYCORE_CLICKHOUSE_DATABASE", demoDatabase); err != nil {
+		return err
+	}
+	conn, err := chconn.Open(ctx, chconn.ConfigFromEnv())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Exec(ctx, "DROP DATABASE IF EXISTS "+demoDatabase)
 }
