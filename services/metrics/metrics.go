@@ -31,6 +31,10 @@ type Metrics struct {
 	snapshots *prometheus.HistogramVec
 	snapBytes *prometheus.GaugeVec
 	poisoned  *prometheus.CounterVec
+	projLag   *prometheus.GaugeVec
+	projRows  *prometheus.CounterVec
+	projTime  *prometheus.HistogramVec
+	projFails prometheus.Counter
 
 	mu      sync.Mutex
 	rebuilt map[string]bool // processor/partition that finished its rebuild
@@ -58,9 +62,18 @@ func New() *Metrics {
 			Help: "Size of the last snapshot of a partition."}, []string{"processor", "partition"}),
 		poisoned: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "paycore_poisoned_records_total",
 			Help: "Records parked on the poison topic."}, []string{"processor"}),
+		projLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "paycore_projector_lag_records",
+			Help: "Event-log records not yet in ClickHouse, per topic and partition."}, []string{"topic", "partition"}),
+		projRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "paycore_projector_rows_total",
+			Help: "Rows inserted into ClickHouse, per table."}, []string{"table"}),
+		projTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "paycore_projector_flush_seconds",
+			Help: "Time to insert one batch into a table.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"table"}),
+		projFails: prometheus.NewCounter(prometheus.CounterOpts{Name: "paycore_projector_insert_failures_total",
+			Help: "Failed ClickHouse insert attempts (retried with backoff)."}),
 		rebuilt: map[string]bool{},
 	}
 	m.registry.MustRegister(m.lag, m.records, m.batchSize, m.batchTime, m.rebuilds, m.rebuiltEv, m.snapshots, m.snapBytes, m.poisoned,
+		m.projLag, m.projRows, m.projTime, m.projFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -96,6 +109,27 @@ func (m *Metrics) Snapshotted(processor string, partition int, bytes int, took t
 	m.snapshots.WithLabelValues(processor).Observe(took.Seconds())
 	m.snapBytes.WithLabelValues(processor, strconv.Itoa(partition)).Set(float64(bytes))
 }
+
+// Projector adapts Metrics to projector.Observer (its Lag has another
+// shape than the processors').
+func (m *Metrics) Projector() ProjectorObserver { return ProjectorObserver{m} }
+
+// ProjectorObserver implements projector.Observer.
+type ProjectorObserver struct{ m *Metrics }
+
+// Lag records the projector's lag on one event-log partition.
+func (o ProjectorObserver) Lag(topic string, partition int, records int64) {
+	o.m.projLag.WithLabelValues(topic, strconv.Itoa(partition)).Set(float64(records))
+}
+
+// Flushed records one batch inserted into a table.
+func (o ProjectorObserver) Flushed(table string, rows int, took time.Duration) {
+	o.m.projRows.WithLabelValues(table).Add(float64(rows))
+	o.m.projTime.WithLabelValues(table).Observe(took.Seconds())
+}
+
+// InsertFailed counts a failed insert attempt.
+func (o ProjectorObserver) InsertFailed(error) { o.m.projFails.Inc() }
 
 // Ready reports whether at least one partition of every named processor
 // finished its rebuild: before that, the instance handles nothing.

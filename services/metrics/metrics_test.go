@@ -55,3 +55,32 @@ func TestMetricsAndReadiness(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectorMetrics(t *testing.T) {
+	m := New()
+	o := m.Projector()
+	o.Lag("paycore.saga.events", 3, 42)
+	o.Flushed("payments", 100, time.Millisecond)
+	o.InsertFailed(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, err := m.Serve(ctx, "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr.String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`paycore_projector_lag_records{partition="3",topic="paycore.saga.events"} 42`,
+		`paycore_projector_rows_total{table="payments"} 100`,
+		`paycore_projector_insert_failures_total 1`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

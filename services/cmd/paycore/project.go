@@ -13,6 +13,7 @@ import (
 	"github.com/paycore/paycore/projections/projector"
 	"github.com/paycore/paycore/projections/tables"
 	"github.com/paycore/paycore/services/config"
+	"github.com/paycore/paycore/services/metrics"
 	"github.com/paycore/paycore/services/topology"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -40,7 +41,8 @@ func projectorConfig(ctx context.Context, k config.Kafka) (projector.Config, fun
 }
 
 func projectCommand() *cobra.Command {
-	return &cobra.Command{
+	var metricsAddr string
+	cmd := &cobra.Command{
 		Use:   "project",
 		Short: "Project the event logs into ClickHouse until interrupted",
 		Long: `Runs the ClickHouse projector: consumes saga, payer-bank, reserve-bank and
@@ -62,6 +64,15 @@ shared like any consumer group.`,
 				return err
 			}
 			defer closeConn()
+			if metricsAddr != "" {
+				m := metrics.New()
+				pc.Observer = m.Projector()
+				addr, err := m.Serve(cmd.Context(), metricsAddr, nil)
+				if err != nil {
+					return fmt.Errorf("metrics endpoint: %w", err)
+				}
+				slog.Info("serving /metrics, /healthz", "addr", addr.String())
+			}
 			p, err := projector.New(pc)
 			if err != nil {
 				return err
@@ -69,6 +80,8 @@ shared like any consumer group.`,
 			return p.Run(cmd.Context())
 		},
 	}
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9465", "serve Prometheus /metrics (projector lag, rows, insert failures) here (empty: off)")
+	return cmd
 }
 
 func replayCommand() *cobra.Command {
