@@ -28,6 +28,8 @@ func main() {
 		err = runBaseline(os.Args[2:])
 	case "sagas":
 		err = runSagas(os.Args[2:])
+	case "reconciliation":
+		err = runReconciliation(os.Args[2:])
 	case "projection":
 		err = runProjection(os.Args[2:])
 	default:
