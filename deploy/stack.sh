@@ -237,12 +237,12 @@ want() { [ "$target" = all ] || [ "$target" = "$1" ]; }
 
 case "$cmd" in
   up)
-    want kafka && kafka_up
-    want clickhouse && clickhouse_up
+    if want kafka; then kafka_up; fi
+    if want clickhouse; then clickhouse_up; fi
     ;;
   down)
-    want clickhouse && clickhouse_down
-    want kafka && kafka_down
+    if want clickhouse; then clickhouse_down; fi
+    if want kafka; then kafka_down; fi
     ;;
   status)
     status_line kafka "$KAFKA_DIR/kafka.pid" "$HOST:$KAFKA_PORT"
