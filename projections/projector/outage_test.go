@@ -65,10 +65,8 @@ func startPrivateClickHouse(t *testing.T) *privateClickHouse {
 	return ch
 }
 
-// down stops the server. `stack.sh down clickhouse` exits 1 even when it
-// stopped the server (its last command is `want kafka && kafka_down`,
-// false when only clickhouse is named), so its status is not trusted:
-// `stack.sh running clickhouse` and the port say whether it stopped.
+// down stops the server, and checks that it really stopped: `stack.sh
+// running clickhouse` and the port must both say so.
 func (ch *privateClickHouse) down() error {
 	downErr := ch.stack("down")
 	if ch.stack("running") == nil {
