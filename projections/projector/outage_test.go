@@ -117,9 +117,6 @@ func (r *timedRecorder) InsertFailed(err error) {
 }
 
 func TestRealClickHouseStoppedAndRestartedDuringLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and restarts a ClickHouse server")
-	}
 	const (
 		total     = 3000
 		batchSize = 50

@@ -148,18 +148,18 @@ func Close(ctx context.Context, cfg CloseConfig) (CloseReport, error) {
 	if err != nil || !ok {
 		return rep, err
 	}
-	var todo []Batch
+	var due []Batch
 	for b := cfg.Schedule.BatchOf(first); !b.End.After(rep.Horizon); b = cfg.Schedule.Next(b) {
 		switch _, closed := log.Closed(b.ID); {
 		case closed:
 			rep.AlreadyClosed++
-		case len(todo) == cfg.MaxBatches:
+		case len(due) == cfg.MaxBatches:
 			rep.Left++
 		default:
-			todo = append(todo, b)
+			due = append(due, b)
 		}
 	}
-	for _, b := range todo {
+	for _, b := range due {
 		closed, err := closeBatch(ctx, cfg, log, b, now)
 		if err != nil {
 			return rep, err
