@@ -6,19 +6,16 @@ package projection
 import (
 	"context"
 	"fmt"
+	"github.com/paycore/paycore/loadtest/internal/scratch"
 	"io"
-	"io/fs"
 	"log/slog"
 	"strconv"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/projections/chconn"
-	"github.com/paycore/paycore/projections/migrate"
 	"github.com/paycore/paycore/projections/projector"
 	"github.com/paycore/paycore/projections/tables"
-	"github.com/paycore/paycore/schemas"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -61,12 +58,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
-	rawConn, dropRaw, err := freshDatabase(ctx, cfg.ClickHouse, "loadtest_raw_"+stamp)
+	rawConn, dropRaw, err := scratch.Database(ctx, cfg.ClickHouse, "loadtest_raw_"+stamp)
 	if err != nil {
 		return Result{}, err
 	}
 	defer dropRaw()
-	projConn, dropProj, err := freshDatabase(ctx, cfg.ClickHouse, "loadtest_proj_"+stamp)
+	projConn, dropProj, err := scratch.Database(ctx, cfg.ClickHouse, "loadtest_proj_"+stamp)
 	if err != nil {
 		return Result{}, err
 	}
@@ -177,22 +174,4 @@ func produce(ctx context.Context, cfg Config, envs []events.Envelope) error {
 		}
 	}
 	return nil
-}
-
-func freshDatabase(ctx context.Context, base chconn.Config, name string) (driver.Conn, func(), error) {
-	cfg := base
-	cfg.Database = name
-	conn, err := chconn.Open(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	migrations, _ := fs.Sub(schemas.ClickHouse, "clickhouse")
-	if _, err := migrate.Apply(ctx, conn, migrations); err != nil {
-		conn.Close()
-		return nil, nil, err
-	}
-	return conn, func() {
-		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name)
-		conn.Close()
-	}, nil
 }

@@ -7,7 +7,7 @@ package reconciliation
 import (
 	"context"
 	"fmt"
-	"io/fs"
+	"github.com/paycore/paycore/loadtest/internal/scratch"
 	"runtime"
 	"slices"
 	"strconv"
@@ -21,8 +21,6 @@ import (
 
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/projections/chconn"
-	"github.com/paycore/paycore/projections/migrate"
-	"github.com/paycore/paycore/schemas"
 	"github.com/paycore/paycore/services/clearing"
 	"github.com/paycore/paycore/services/reconcile"
 )
@@ -88,7 +86,7 @@ USING (txn_id)`
 // Bench sets up a fresh database, runs cfg.Runs timed runs and drops it.
 func Bench(ctx context.Context, cfg Config, progress func(string)) (Setup, []Run, error) {
 	name := "loadtest_recon_" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	conn, drop, err := freshDatabase(ctx, cfg.ClickHouse, name)
+	conn, drop, err := scratch.Database(ctx, cfg.ClickHouse, name)
 	if err != nil {
 		return Setup{}, nil, err
 	}
@@ -368,25 +366,6 @@ func payerStatement(ours []clearing.Payment) reconcile.Statement {
 		}
 	}
 	return st
-}
-
-func freshDatabase(ctx context.Context, base chconn.Config, name string) (driver.Conn, func(), error) {
-	cfg := base
-	cfg.Database = name
-	conn, err := chconn.Open(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	migrations, _ := fs.Sub(schemas.ClickHouse, "clickhouse")
-	if _, err := migrate.Apply(ctx, conn, migrations); err != nil {
-		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name)
-		conn.Close()
-		return nil, nil, err
-	}
-	return conn, func() {
-		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name)
-		conn.Close()
-	}, nil
 }
 
 func sortByTxn(ps []clearing.Payment) {
