@@ -17,6 +17,7 @@ import (
 	"github.com/paycore/paycore/projections/projector"
 	"github.com/paycore/paycore/projections/tables"
 	"github.com/paycore/paycore/schemas"
+	"github.com/paycore/paycore/services/audit"
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/channel"
 	"github.com/paycore/paycore/services/topology"
@@ -100,6 +101,26 @@ func TestProjectionsReplayToIdenticalTables(t *testing.T) {
 		if int(got) != n {
 			t.Errorf("transactions with status %s: ClickHouse %d, Kafka log %d", status, got, n)
 		}
+	}
+
+	diffs, err := audit.CrossCheck(ctx, conn, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("ClickHouse disagrees with the Kafka log:\n%s", strings.Join(diffs, "\n"))
+	}
+	// The cross-check can fail: a log that counts one more success and one
+	// fen more of reserve credits must be reported twice.
+	wrong := rep
+	wrong.FinalStatuses = map[string]int{}
+	for k, v := range rep.FinalStatuses {
+		wrong.FinalStatuses[k] = v
+	}
+	wrong.FinalStatuses[events.StatusSuccess]++
+	wrong.ReserveTotal, _ = rep.ReserveTotal.Add(events.CNY("0.01"))
+	if diffs, err := audit.CrossCheck(ctx, conn, wrong); err != nil || len(diffs) != 2 {
+		t.Fatalf("cross-check of a wrong log: %v, %q; want 2 differences", err, diffs)
 	}
 
 	before := dumpTables(ctx, t, conn)
