@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/paycore/paycore/events"
 )
@@ -162,7 +163,9 @@ func (l *Log) AddRequest(value []byte) {
 		ChannelID string `json:"channel_id"`
 		OrderID   string `json:"order_id"`
 	}
-	if json.Unmarshal(value, &r) != nil || r.OrderID == "" {
+	// Invalid UTF-8 is refused by the intake before it reads any field
+	// (encoding/json would quietly repair it), so it counts as unreadable.
+	if !utf8.Valid(value) || json.Unmarshal(value, &r) != nil || r.OrderID == "" {
 		l.unparsed++
 		return
 	}

@@ -81,7 +81,7 @@ func Pay(channelID, orderID, key, agreementNo string, amount events.Money) event
 }
 
 // Outcomes follows the outcomes topic from its beginning and indexes
-// outcomes by order ID.
+// outcomes by order ID (by the record key when the request was unreadable).
 type Outcomes struct {
 	mu      sync.Mutex
 	changed chan struct{}
@@ -103,10 +103,16 @@ func Watch(ctx context.Context, brokers []string, topic string) (*Outcomes, erro
 			if json.Unmarshal(m.Value, &out) != nil {
 				continue
 			}
+			// An outcome of a record whose order ID could not be read
+			// (too large, not JSON) is keyed by the record's own key.
+			order := out.OrderID
+			if order == "" {
+				order = string(m.Key)
+			}
 			o.mu.Lock()
 			if !o.seen[out.OutcomeID] { // redelivered outcomes share an ID
 				o.seen[out.OutcomeID] = true
-				o.byOrder[out.OrderID] = append(o.byOrder[out.OrderID], out)
+				o.byOrder[order] = append(o.byOrder[order], out)
 				o.total++
 				close(o.changed)
 				o.changed = make(chan struct{})
