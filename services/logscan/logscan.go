@@ -106,7 +106,18 @@ func Follow(ctx context.Context, brokers []string, topic string) (<-chan kafka.M
 			for {
 				m, err := r.FetchMessage(ctx)
 				if err != nil {
-					return
+					if ctx.Err() != nil {
+						return
+					}
+					// A broker restarting or a leader moving: keep
+					// following, a follower that stops silently would
+					// look like a system that stopped answering.
+					select {
+					case <-time.After(200 * time.Millisecond):
+						continue
+					case <-ctx.Done():
+						return
+					}
 				}
 				select {
 				case out <- m:

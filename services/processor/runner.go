@@ -267,6 +267,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 	defer func() { reader.Close() }()
 	fetchFailures := 0
 	committed, lastCommit := offset, time.Now()
+	commitFailures := 0
 	nextTick := time.Now()
 	batch := make([]kafka.Message, 0, r.cfg.MaxBatch)
 	for ctx.Err() == nil {
@@ -315,9 +316,20 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 				if ctx.Err() != nil {
 					return nil // lost the partition; the next owner redelivers
 				}
-				return fmt.Errorf("commit offset %d: %w", offset, err)
+				// A restarting broker or a moving group coordinator answers
+				// NotCoordinator for a while before the generation ends.
+				// An uncommitted offset only means redelivery, which the
+				// handlers answer without deciding again: retry on the next
+				// round, a bounded number of times in a row.
+				commitFailures++
+				if commitFailures > maxCommitFailures {
+					return fmt.Errorf("commit offset %d: %w", offset, err)
+				}
+				r.log.Warn("commit failed; retrying", "partition", id, "offset", offset, "attempt", commitFailures, "err", err)
+				lastCommit = time.Now()
+			} else {
+				committed, lastCommit, commitFailures = offset, time.Now(), 0
 			}
-			committed, lastCommit = offset, time.Now()
 		}
 		now := time.Now()
 		p.releaseDelayed(now)
@@ -338,8 +350,12 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 }
 
 // maxFetchFailures bounds consecutive failed fetches before a partition
-// gives up (about a minute of retrying).
-const maxFetchFailures = 40
+// gives up (about a minute of retrying); maxCommitFailures does the same
+// for offset commits (tried every CommitInterval while work goes on).
+const (
+	maxFetchFailures  = 40
+	maxCommitFailures = 600
+)
 
 // inboxReader opens a reader of one inbox partition at offset (a committed
 // offset, or kafka.FirstOffset for a partition the group never committed).
