@@ -295,7 +295,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 				p.handle(m)
 			}
 			if err := p.flush(ctx); err != nil {
-				return err
+				return revokedIsNil(err)
 			}
 			offset = batch[len(batch)-1].Offset + 1
 			if err := p.snap.maybeTake(ctx, p.handler); err != nil && ctx.Err() == nil {
@@ -342,7 +342,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 		}
 		if len(p.out) > 0 {
 			if err := p.flush(ctx); err != nil {
-				return err
+				return revokedIsNil(err)
 			}
 		}
 	}
@@ -508,8 +508,23 @@ func (p *partition) poison(m kafka.Message, reason string) {
 	})
 }
 
+// errRevoked says the partition was taken away (rebalance, shutdown)
+// before its records were written: nothing of the batch may be committed.
+var errRevoked = errors.New("partition revoked before the batch was written")
+
+// revokedIsNil turns errRevoked into a clean stop of the partition: the
+// next owner redelivers the batch.
+func revokedIsNil(err error) error {
+	if errors.Is(err, errRevoked) {
+		return nil
+	}
+	return err
+}
+
 // flush writes the queued records in one produce call, retrying with a
-// bounded backoff; the caller commits only after it returned nil.
+// bounded backoff. The caller commits only after it returned nil; it
+// returns errRevoked when the partition was revoked first, because then
+// the records may not all be written, and committing would lose them.
 func (p *partition) flush(ctx context.Context) error {
 	if len(p.out) == 0 {
 		return nil
@@ -522,12 +537,12 @@ func (p *partition) flush(ctx context.Context) error {
 			return nil
 		}
 		if ctx.Err() != nil {
-			return nil // partition revoked; nothing is committed
+			return errRevoked
 		}
 		p.r.log.Warn("produce failed; retrying", "partition", p.id, "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
-			return nil
+			return errRevoked
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)
