@@ -3,12 +3,7 @@ package projector_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
+	"github.com/paycore/paycore/deploy/stacktest"
 	"sync"
 	"testing"
 	"time"
@@ -18,84 +13,6 @@ import (
 	"github.com/paycore/paycore/projections/chconn"
 	"github.com/segmentio/kafka-go"
 )
-
-// privateClickHouse is a ClickHouse server of deploy/stack.sh started for
-// one test only, in its own stack directory on free ports, so that stopping
-// it cannot disturb the tests of other packages sharing the main server.
-type privateClickHouse struct {
-	t    *testing.T
-	env  []string
-	addr string
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startPrivateClickHouse(t *testing.T) *privateClickHouse {
-	t.Helper()
-	tcp, httpPort, inter := freePort(t), freePort(t), freePort(t)
-	ch := &privateClickHouse{
-		t: t,
-		env: append(os.Environ(),
-			"PAYCORE_STACK_DIR="+t.TempDir(),
-			"PAYCORE_CLICKHOUSE_PORT="+strconv.Itoa(tcp),
-			"PAYCORE_CLICKHOUSE_HTTP_PORT="+strconv.Itoa(httpPort),
-			"PAYCORE_CLICKHOUSE_INTERSERVER_PORT="+strconv.Itoa(inter),
-		),
-		addr: fmt.Sprintf("127.0.0.1:%d", tcp),
-	}
-	// Registered first, so it runs last: after the projector has stopped
-	// and the connection is closed (and before t.TempDir's removal).
-	t.Cleanup(func() {
-		if err := ch.down(); err != nil {
-			t.Errorf("stopping the private ClickHouse: %v", err)
-		}
-	})
-	if err := ch.stack("up"); err != nil {
-		t.Fatalf("starting the private ClickHouse: %v", err)
-	}
-	return ch
-}
-
-// down stops the server, and checks that it really stopped: `stack.sh
-// running clickhouse` and the port must both say so.
-func (ch *privateClickHouse) down() error {
-	downErr := ch.stack("down")
-	if ch.stack("running") == nil {
-		return fmt.Errorf("still running after stack.sh down (%v)", downErr)
-	}
-	if c, err := net.DialTimeout("tcp", ch.addr, time.Second); err == nil {
-		c.Close()
-		return fmt.Errorf("%s still accepts connections after stack.sh down (%v)", ch.addr, downErr)
-	}
-	return nil
-}
-
-// stack runs deploy/stack.sh <cmd> clickhouse with the private settings.
-func (ch *privateClickHouse) stack(cmd string) error {
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "stack.sh")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c := exec.CommandContext(ctx, script, cmd, "clickhouse")
-	c.Env = ch.env
-	out, err := c.CombinedOutput()
-	if len(out) > 0 {
-		ch.t.Logf("stack.sh %s clickhouse: %s", cmd, out)
-	}
-	if err != nil {
-		return fmt.Errorf("stack.sh %s clickhouse: %w\n%s", cmd, err, out)
-	}
-	return nil
-}
 
 // timedRecorder is a recorder that also remembers when inserts failed.
 type timedRecorder struct {
@@ -122,11 +39,11 @@ func TestRealClickHouseStoppedAndRestartedDuringLoad(t *testing.T) {
 		batchSize = 50
 		interval  = 100 * time.Millisecond // 3000 events over ~6 s
 	)
-	ch := startPrivateClickHouse(t)
+	ch := stacktest.ClickHouse(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := chconn.Open(ctx, chconn.Config{Addr: []string{ch.addr}, Database: "outage"})
+	conn, err := chconn.Open(ctx, chconn.Config{Addr: []string{ch.Addr}, Database: "outage"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,12 +101,12 @@ func TestRealClickHouseStoppedAndRestartedDuringLoad(t *testing.T) {
 	})
 	before := p.Stats().Records
 	downAt := time.Now()
-	if err := ch.down(); err != nil {
+	if err := ch.Down(); err != nil {
 		t.Fatal(err)
 	}
 	stoppedAt := time.Now()
 	time.Sleep(3 * time.Second)
-	if err := ch.stack("up"); err != nil {
+	if err := ch.Up(); err != nil {
 		t.Fatal(err)
 	}
 	upAt := time.Now()

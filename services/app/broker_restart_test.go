@@ -6,17 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/paycore/paycore/deploy/stacktest"
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/events/kafkapubsub/kafkatest"
 	"github.com/paycore/paycore/services/app"
@@ -24,87 +20,6 @@ import (
 	"github.com/paycore/paycore/services/config"
 	"github.com/paycore/paycore/services/topology"
 )
-
-// privateKafka is a Kafka broker of deploy/stack.sh started for one test
-// only, in its own stack directory on free ports, so that stopping it
-// cannot disturb the tests of other packages sharing the main broker
-// (127.0.0.1:19092).
-type privateKafka struct {
-	t    *testing.T
-	env  []string
-	addr string
-}
-
-// freeLoopbackPort returns a loopback port that was free a moment ago.
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startPrivateKafka(t *testing.T) *privateKafka {
-	t.Helper()
-	port, controller := freeLoopbackPort(t), freeLoopbackPort(t)
-	k := &privateKafka{
-		t: t,
-		env: append(os.Environ(),
-			"PAYCORE_STACK_DIR="+t.TempDir(),
-			"PAYCORE_KAFKA_PORT="+strconv.Itoa(port),
-			"PAYCORE_KAFKA_CONTROLLER_PORT="+strconv.Itoa(controller),
-			"PAYCORE_KAFKA_HEAP=512m",
-		),
-		addr: fmt.Sprintf("127.0.0.1:%d", port),
-	}
-	if k.addr == "127.0.0.1:19092" {
-		t.Fatal("the private broker would take the shared broker's port")
-	}
-	// Registered first, so it runs last: after the processors, the client
-	// and the watcher have stopped (and before t.TempDir's removal).
-	t.Cleanup(func() {
-		if err := k.down(); err != nil {
-			t.Errorf("stopping the private Kafka: %v", err)
-		}
-	})
-	if err := k.stack("up"); err != nil {
-		t.Fatalf("starting the private Kafka: %v", err)
-	}
-	return k
-}
-
-// down stops the broker and checks that it really stopped.
-func (k *privateKafka) down() error {
-	downErr := k.stack("down")
-	if k.stack("running") == nil {
-		return fmt.Errorf("still running after stack.sh down (%v)", downErr)
-	}
-	if c, err := net.DialTimeout("tcp", k.addr, time.Second); err == nil {
-		c.Close()
-		return fmt.Errorf("%s still accepts connections after stack.sh down (%v)", k.addr, downErr)
-	}
-	return downErr
-}
-
-// stack runs deploy/stack.sh <cmd> kafka with the private settings.
-func (k *privateKafka) stack(cmd string) error {
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "stack.sh")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c := exec.CommandContext(ctx, script, cmd, "kafka")
-	c.Env = k.env
-	out, err := c.CombinedOutput()
-	if len(out) > 0 && cmd != "running" {
-		k.t.Logf("stack.sh %s kafka: %s", cmd, strings.TrimSpace(string(out)))
-	}
-	if err != nil {
-		return fmt.Errorf("stack.sh %s kafka: %w\n%s", cmd, err, out)
-	}
-	return nil
-}
 
 // syncBuffer is a goroutine-safe log sink for the processors' logger.
 type syncBuffer struct {
@@ -199,8 +114,8 @@ func (s *supervisor) snapshot() []supervisedExit {
 func TestBrokerRestartMidLoadLosesAndDoublesNothing(t *testing.T) {
 	const seed, accounts, wave1, wave2 = 11, 4, 150, 100
 	testStart := time.Now()
-	k := startPrivateKafka(t)
-	t.Logf("private broker %s ready after %v", k.addr, time.Since(testStart).Round(time.Millisecond))
+	k := stacktest.Kafka(t)
+	t.Logf("private broker %s ready after %v", k.Addr, time.Since(testStart).Round(time.Millisecond))
 
 	// Like newConfig, but on the private broker.
 	top, err := topology.New(topology.Config{Prefix: kafkatest.UniqueTopic(t, "brk") + ".", Partitions: 2})
@@ -209,7 +124,7 @@ func TestBrokerRestartMidLoadLosesAndDoublesNothing(t *testing.T) {
 	}
 	logs := &syncBuffer{}
 	cfg := app.Config{
-		Kafka:   config.Kafka{Brokers: []string{k.addr}, Topology: top, AdminTimeout: 10 * time.Second},
+		Kafka:   config.Kafka{Brokers: []string{k.Addr}, Topology: top, AdminTimeout: 10 * time.Second},
 		Secrets: config.Secrets{PayerKey: "test-payer-key-secret", SMS: "test-sms-secret"},
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
@@ -254,11 +169,11 @@ func TestBrokerRestartMidLoadLosesAndDoublesNothing(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	atDown := h.outcomes.Total() - before
 	downAt := time.Now()
-	if err := k.down(); err != nil {
+	if err := k.Down(); err != nil {
 		t.Fatal(err)
 	}
 	stoppedAt := time.Now()
-	if err := k.stack("up"); err != nil {
+	if err := k.Up(); err != nil {
 		t.Fatal(err)
 	}
 	upAt := time.Now()
