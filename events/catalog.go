@@ -71,6 +71,26 @@ func Catalog() *Registry {
 	r.Register(PostReserveSummary{})
 	r.Register(ReserveSummaryPosted{})
 
+	// Refunds: saga, reserve-bank and payer-bank sides.
+	r.Register(StartRefund{})
+	r.Register(RefundStarted{})
+	r.Register(RefundRejected{})
+	r.Register(RefundStepChanged{})
+	r.Register(RefundFinished{})
+	r.Register(DebitReserve{})
+	r.Register(QueryReserveDebit{})
+	r.Register(ReverseReserveDebit{})
+	r.Register(ReserveDebited{})
+	r.Register(ReserveDebitRefused{})
+	r.Register(ReserveDebitReversed{})
+	r.Register(ReserveDebitStatusReported{})
+	r.Register(FundReserve{})
+	r.Register(CreditPayer{})
+	r.Register(QueryPayerCredit{})
+	r.Register(PayerCredited{})
+	r.Register(PayerCreditRefused{})
+	r.Register(PayerCreditStatusReported{})
+
 	// Never remove or reuse a (type, version) that has been written to a
 	// log: add a new version.
 
