@@ -16,6 +16,7 @@ const (
 	RequestConfirmSigning     = "confirm_signing"
 	RequestTerminateAgreement = "terminate_agreement"
 	RequestPay                = "pay"
+	RequestRefund             = "refund"
 )
 
 // Request is what a channel publishes. Body depends on Type (see the
@@ -64,6 +65,15 @@ type PayBody struct {
 	Amount      Money  `json:"amount"`
 }
 
+// RefundBody refunds part or all of a finished payment: debit the
+// channel's reserve account, credit the customer. TxnID is the original
+// payment's transaction_id (from its outcome). Several partial refunds may
+// follow one payment; together they never exceed it.
+type RefundBody struct {
+	TxnID  string `json:"txn_id"`
+	Amount Money  `json:"amount"`
+}
+
 // Outcome statuses (Outcome.Status).
 const (
 	StatusRejected        = "rejected"         // request refused before any money moved; see ReasonCode
@@ -75,6 +85,10 @@ const (
 	StatusFailure         = "failure"          // payment: a leg refused; anything done was reversed
 	StatusPresumedSuccess = "presumed_success" // payment: payer debited, reserve leg unknown at the deadline
 	StatusPresumedFailure = "presumed_failure" // payment: payer leg unknown at the deadline
+	// A refund ends in success, failure, presumed_success or
+	// presumed_failure too, with the legs reversed: the reserve debit plays
+	// the payer leg's part (unknown: presumed_failure) and the customer's
+	// credit the reserve leg's (unknown: presumed_success).
 )
 
 // Outcome answers one request, on the outcomes topic keyed by OrderID.
@@ -90,6 +104,7 @@ type Outcome struct {
 	ReasonCode     string    `json:"reason_code,omitempty"`
 	Reason         string    `json:"reason,omitempty"`
 	TransactionID  string    `json:"transaction_id,omitempty"`
+	RefundID       string    `json:"refund_id,omitempty"`
 	SigningID      string    `json:"signing_id,omitempty"`
 	AgreementNo    string    `json:"agreement_no,omitempty"`
 	Amount         *Money    `json:"amount,omitempty"`
