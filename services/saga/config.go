@@ -14,6 +14,8 @@ const (
 	DefaultReserveFinalTimeout = 10 * time.Second
 	DefaultSigningTimeout      = 10 * time.Minute
 	DefaultDueMax              = 10000
+	// DefaultReserveSubAccounts must equal the reserve bank's setting.
+	DefaultReserveSubAccounts = 8
 )
 
 // Topics names the full topic names the sagas write to (e.g.
@@ -56,6 +58,11 @@ type Config struct {
 	// timeout (a bank down for minutes) is worked off over several ticks
 	// instead of one huge produce call.
 	DueMax int
+	// ReserveSubAccounts is the number of sub-accounts (分户) each reserve
+	// account is split into for refund debits; a refund debits the one its
+	// ID hashes to. It must equal the reserve bank's count: a debit for a
+	// sub-account the bank does not have is refused.
+	ReserveSubAccounts int
 }
 
 func (c *Config) setDefaults() {
@@ -76,6 +83,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.DueMax == 0 {
 		c.DueMax = DefaultDueMax
+	}
+	if c.ReserveSubAccounts == 0 {
+		c.ReserveSubAccounts = DefaultReserveSubAccounts
 	}
 }
 
@@ -107,6 +117,9 @@ func (c Config) Validate() error {
 		case d.name != "LegTimeout" && d.name != "QueryInterval" && d.d <= c.LegTimeout:
 			errs = append(errs, fmt.Errorf("saga: %s %v must exceed LegTimeout %v", d.name, d.d, c.LegTimeout))
 		}
+	}
+	if c.ReserveSubAccounts < 1 || c.ReserveSubAccounts > 256 {
+		errs = append(errs, fmt.Errorf("saga: ReserveSubAccounts %d must be in 1..256", c.ReserveSubAccounts))
 	}
 	if c.DueMax < 1 {
 		errs = append(errs, fmt.Errorf("saga: DueMax %d must be at least 1", c.DueMax))

@@ -19,12 +19,12 @@ import (
 func (h *Handler) Due(now time.Time) []processor.Outbound {
 	var out []processor.Outbound
 	h.timers.due(now, h.cfg.DueMax, func(id string, deadline time.Time) {
-		correlation, step, ok := h.running(id)
+		key, correlation, step, ok := h.running(id)
 		if !ok {
 			// The index mirrors the fold; a finished saga has no timer.
 			panic("saga: timer armed for saga " + id + " that is not running")
 		}
-		env, err := h.reg.New(id, step.seq, events.FireDeadline{SagaID: id, Deadline: deadline}, events.Meta{
+		env, err := h.reg.New(key, step.seq, events.FireDeadline{SagaID: id, Deadline: deadline}, events.Meta{
 			ID:            events.DeriveID(id, "deadline", deadline.UTC().Format(time.RFC3339Nano)),
 			CorrelationID: correlation,
 			CausationID:   step.id,
@@ -38,19 +38,25 @@ func (h *Handler) Due(now time.Time) []processor.Outbound {
 	return out
 }
 
-// running returns the correlation ID and current step of a running saga,
-// or of a finished payment's running correction.
-func (h *Handler) running(id string) (string, stepRef, bool) {
+// running returns the partition key, correlation ID and current step of a
+// running saga, of a finished payment's running correction, or of a
+// running refund (keyed by its payment's TxnID, the partition it lives in).
+func (h *Handler) running(id string) (string, string, stepRef, bool) {
 	if p, ok := h.payments[id]; ok {
 		switch {
 		case p.run != nil:
-			return p.run.correlation, p.run.entered, true
+			return id, p.run.correlation, p.run.entered, true
 		case p.corr.running():
-			return correctionCorrelation(p.id, p.corr.discrepancyID), p.corr.entered, true
+			return id, correctionCorrelation(p.id, p.corr.discrepancyID), p.corr.entered, true
+		}
+	}
+	if txnID, ok := h.refundTxn[id]; ok {
+		if f := h.payments[txnID].refundOf(id); f != nil && f.run != nil {
+			return txnID, f.run.correlation, f.run.entered, true
 		}
 	}
 	if s, ok := h.signings[id]; ok && s.run != nil {
-		return s.run.correlation, s.run.entered, true
+		return id, s.run.correlation, s.run.entered, true
 	}
-	return "", stepRef{}, false
+	return "", "", stepRef{}, false
 }

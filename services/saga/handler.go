@@ -32,6 +32,10 @@ type Handler struct {
 	reg      *events.Registry
 	payments map[string]*payment
 	signings map[string]*signing
+	// refundTxn maps every refund ID to its payment's TxnID: a refund's
+	// deadline names the refund, and its FireDeadline is keyed by the
+	// payment so that it reaches this partition.
+	refundTxn map[string]string
 	// timers indexes the deadline of every running saga, so Due does not
 	// scan a million sagas per tick.
 	timers timers
@@ -51,11 +55,12 @@ func New(cfg Config, reg *events.Registry) (*Handler, error) {
 		return nil, errors.New("saga: nil registry")
 	}
 	return &Handler{
-		cfg:      cfg,
-		reg:      reg,
-		payments: map[string]*payment{},
-		signings: map[string]*signing{},
-		timers:   newTimers(),
+		cfg:       cfg,
+		reg:       reg,
+		payments:  map[string]*payment{},
+		signings:  map[string]*signing{},
+		refundTxn: map[string]string{},
+		timers:    newTimers(),
 	}, nil
 }
 
@@ -110,6 +115,22 @@ func (h *Handler) Handle(msg processor.Message) (processor.Output, error) {
 		err = d.onPayment(c.TxnID, func(p *payment) events.Payload { return p.decideCreditStatus(c, d.now(), d.cause(), &h.cfg) })
 	case events.CorrectPayment:
 		err = d.correctPayment(c)
+	case events.StartRefund:
+		err = d.startRefund(c)
+	case events.ReserveDebited:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decideReserveDebited(d.now(), &h.cfg) })
+	case events.ReserveDebitRefused:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decideReserveRefused(c.ReasonCode) })
+	case events.ReserveDebitStatusReported:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decideReserveDebitStatus(c, d.now(), &h.cfg) })
+	case events.ReserveDebitReversed:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decideReserveReturned() })
+	case events.PayerCredited:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decidePayerCredited() })
+	case events.PayerCreditRefused:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decidePayerRefused(c.ReasonCode, d.now(), &h.cfg) })
+	case events.PayerCreditStatusReported:
+		err = d.onRefund(c.TxnID, c.RefundID, func(f *refundFlow) events.Payload { return f.decidePayerCreditStatus(c, d.now(), &h.cfg) })
 	case events.StartSigning:
 		err = d.startSigning(c)
 	case events.SubmitSMSCode:
@@ -139,6 +160,9 @@ func (d *decision) fireDeadline(c events.FireDeadline) error {
 	if _, ok := d.h.payments[c.SagaID]; ok {
 		return d.onPayment(c.SagaID, func(p *payment) events.Payload { return p.decideDeadline(c.Deadline, d.now(), &d.h.cfg) })
 	}
+	if txnID, ok := d.h.refundTxn[c.SagaID]; ok {
+		return d.onRefund(txnID, c.SagaID, func(f *refundFlow) events.Payload { return f.decideDeadline(c.Deadline, d.now(), &d.h.cfg) })
+	}
 	if _, ok := d.h.signings[c.SagaID]; ok {
 		return d.onSigning(c.SagaID, func(s *signing) events.Payload { return s.decideDeadline(c.Deadline, d.now(), &d.h.cfg) })
 	}
@@ -159,7 +183,8 @@ func (h *Handler) Apply(env events.Envelope, p events.Payload) {
 		}
 		h.payments[env.AggregateID] = newPayment(env, ev)
 	case events.PaymentStepChanged, events.PaymentFinished, events.PaymentDuplicateRejected,
-		events.PaymentCorrectionStarted, events.PaymentCorrected:
+		events.PaymentCorrectionStarted, events.PaymentCorrected,
+		events.RefundStarted, events.RefundRejected, events.RefundStepChanged, events.RefundFinished:
 		pay, ok := h.payments[env.AggregateID]
 		if !ok {
 			impossible(env, "payment never started")
@@ -168,6 +193,11 @@ func (h *Handler) Apply(env events.Envelope, p events.Payload) {
 			return
 		}
 		pay.apply(env, p)
+		if id := refundEventID(p); id != "" {
+			h.refundTxn[id] = pay.id
+			h.rescheduleRefund(pay, id)
+			return
+		}
 	case events.SigningStarted:
 		if _, ok := h.signings[env.AggregateID]; ok {
 			return
@@ -210,6 +240,16 @@ func (h *Handler) reschedule(id string) {
 		}
 		h.timers.set(id, s.run.deadline)
 	}
+}
+
+// rescheduleRefund brings refund refundID's timer in line with its folded
+// state: armed at its deadline while it runs, gone once it ended.
+func (h *Handler) rescheduleRefund(p *payment, refundID string) {
+	if f := p.refundOf(refundID); f != nil && f.run != nil {
+		h.timers.set(refundID, f.run.deadline)
+		return
+	}
+	h.timers.remove(refundID)
 }
 
 // impossible stops the fold on an event the sagas cannot have written.

@@ -133,6 +133,22 @@ func sagaIDOf(p events.Payload) string {
 		return c.TxnID
 	case events.CreditStatusReported:
 		return c.TxnID
+	case events.StartRefund:
+		return c.TxnID
+	case events.ReserveDebited:
+		return c.TxnID
+	case events.ReserveDebitRefused:
+		return c.TxnID
+	case events.ReserveDebitStatusReported:
+		return c.TxnID
+	case events.ReserveDebitReversed:
+		return c.TxnID
+	case events.PayerCredited:
+		return c.TxnID
+	case events.PayerCreditRefused:
+		return c.TxnID
+	case events.PayerCreditStatusReported:
+		return c.TxnID
 	case events.StartSigning:
 		return c.SigningID
 	case events.SubmitSMSCode:
@@ -199,6 +215,12 @@ func (x *harness) commandLine(o processor.Outbound) string {
 		return fmt.Sprintf("→ %s #%d", env.Type, c.Attempt)
 	case events.ReverseDebit:
 		return fmt.Sprintf("→ %s #%d", env.Type, c.Attempt)
+	case events.QueryReserveDebit:
+		return fmt.Sprintf("→ %s #%d", env.Type, c.Attempt)
+	case events.QueryPayerCredit:
+		return fmt.Sprintf("→ %s #%d", env.Type, c.Attempt)
+	case events.ReverseReserveDebit:
+		return fmt.Sprintf("→ %s #%d", env.Type, c.Attempt)
 	}
 	return "→ " + env.Type
 }
@@ -219,6 +241,12 @@ func eventLine(p events.Payload) string {
 		return fmt.Sprintf("%s %s", e.EventType(), e.Action)
 	case events.PaymentCorrected:
 		return fmt.Sprintf("%s %s %s", e.EventType(), e.Action, e.Amount)
+	case events.RefundStepChanged:
+		return fmt.Sprintf("%s %s #%d", e.EventType(), e.Step, e.Attempt)
+	case events.RefundFinished:
+		return fmt.Sprintf("%s %s %s reserve=%s payer=%s", e.EventType(), e.Status, e.ReasonCode, e.ReserveDebit, e.PayerCredited)
+	case events.RefundRejected:
+		return fmt.Sprintf("%s %s", e.EventType(), e.ReasonCode)
 	}
 	return p.EventType()
 }

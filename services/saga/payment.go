@@ -29,6 +29,9 @@ type payment struct {
 	// corr is the payment's error-handling correction, if reconciliation
 	// asked for one (correction.go); nil for almost every payment.
 	corr *correction
+	// refunds are the payment's refunds in arrival order (refund.go); nil
+	// for almost every payment.
+	refunds []*refundFlow
 }
 
 // paymentRun is what a running payment needs to go on.
@@ -58,6 +61,9 @@ type paymentEnd struct {
 	// payment takes one correction only. A pointer: most payments succeed
 	// and keep none, and the sagas hold a million payments.
 	keys *correctionKeys
+	// refund is what a successful or presumed-successful payment keeps so
+	// it can be refunded; nil for other statuses.
+	refund *refundKeys
 }
 
 func (r *paymentRun) awaitingPayer() bool {
@@ -110,6 +116,14 @@ func (p *payment) apply(env events.Envelope, ev events.Payload) {
 		p.correctionStarted(env, e)
 	case events.PaymentCorrected:
 		p.corrected(env, e)
+	case events.RefundStarted:
+		p.refundStarted(env, e)
+	case events.RefundRejected:
+		p.refundRejected(env, e)
+	case events.RefundStepChanged:
+		p.refundStepChanged(env, e)
+	case events.RefundFinished:
+		p.refundFinished(env, e)
 	default:
 		impossible(env, "not a payment event")
 	}
@@ -165,6 +179,7 @@ func (p *payment) finished(env events.Envelope, e events.PaymentFinished) {
 		at:              env.OccurredAt,
 	}
 	p.end.keys = keepForCorrection(e.Status, p.run)
+	p.end.refund = keepForRefund(e.Status, p.run)
 	p.run = nil
 }
 
@@ -179,6 +194,18 @@ func (p *payment) clone() *payment {
 	if p.corr != nil {
 		k := *p.corr
 		c.corr = &k
+	}
+	if p.refunds != nil {
+		// The fold changes refunds in place: the copy gets its own.
+		c.refunds = make([]*refundFlow, len(p.refunds))
+		for i, f := range p.refunds {
+			g := *f
+			if f.run != nil {
+				r := *f.run
+				g.run = &r
+			}
+			c.refunds[i] = &g
+		}
 	}
 	return &c
 }

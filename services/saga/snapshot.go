@@ -29,10 +29,11 @@ var (
 
 // snapshotVersion is the format Snapshot writes and Restore reads.
 // Version 2 added corrections and the keys a finished payment keeps for
-// one. A version 1 snapshot is refused, not read: its finished payments
-// lack those keys, so restoring it would make corrections of them
+// one; version 3 refunds and the keys a successful payment keeps for them.
+// An older snapshot is refused, not read: its finished payments lack those
+// keys, so restoring it would make corrections or refunds of them
 // impossible; the runtime rebuilds the partition from the log instead.
-const snapshotVersion = 2
+const snapshotVersion = 3
 
 var _ processor.Snapshotter = (*Handler)(nil)
 
@@ -82,6 +83,39 @@ type paymentSnap struct {
 	End     paymentEndSnap  `json:"end"` // empty while running
 	// Correction is null unless reconciliation started one.
 	Correction *correctionSnap `json:"correction"`
+	// Refunds are the payment's refunds in arrival order (omitted when none).
+	Refunds []refundSnap `json:"refunds,omitempty"`
+}
+
+// refundSnap is one refund of a payment.
+type refundSnap struct {
+	ID       string         `json:"id"`
+	Last     lastSnap       `json:"last"`
+	Request  requestSnap    `json:"request"`
+	Amount   events.Money   `json:"amount"`
+	Rejected bool           `json:"rejected"`
+	Run      *refundRunSnap `json:"run"` // null once finished
+	End      refundEndSnap  `json:"end"` // empty while running
+}
+
+type refundRunSnap struct {
+	Correlation  string   `json:"correlation"`
+	SubAccount   string   `json:"sub_account"`
+	Step         string   `json:"step"`
+	Attempt      int      `json:"attempt"`
+	Deadline     string   `json:"deadline"`
+	ReserveFinal string   `json:"reserve_final"`
+	PayerFinal   string   `json:"payer_final"`
+	PayerReason  string   `json:"payer_reason"`
+	Entered      stepSnap `json:"entered"`
+}
+
+type refundEndSnap struct {
+	Status        string `json:"status"`
+	ReasonCode    string `json:"reason_code"`
+	ReserveDebit  string `json:"reserve_debit"`
+	PayerCredited string `json:"payer_credited"`
+	At            string `json:"at"`
 }
 
 type paymentRunSnap struct {
@@ -106,6 +140,15 @@ type paymentEndSnap struct {
 	At              string `json:"at"`
 	PayerKey        string `json:"payer_key"`
 	ReserveAccount  string `json:"reserve_account"`
+	// Refund holds the keys a successful or presumed-successful payment
+	// keeps for refunds; null for other statuses.
+	Refund *refundKeysSnap `json:"refund"`
+}
+
+type refundKeysSnap struct {
+	PayerKey       string `json:"payer_key"`
+	AgreementNo    string `json:"agreement_no"`
+	ReserveAccount string `json:"reserve_account"`
 }
 
 // correctionSnap is a correction. Its deadline is not written: it derives
@@ -227,6 +270,12 @@ func snapPayment(p *payment) paymentSnap {
 	if k := p.end.keys; k != nil {
 		ps.End.PayerKey, ps.End.ReserveAccount = k.payerKey, k.reserveAccount
 	}
+	if k := p.end.refund; k != nil {
+		ps.End.Refund = &refundKeysSnap{PayerKey: k.payerKey, AgreementNo: k.agreementNo, ReserveAccount: k.reserveAccount}
+	}
+	for _, f := range p.refunds {
+		ps.Refunds = append(ps.Refunds, snapRefund(f))
+	}
 	if c := p.corr; c != nil {
 		cs := &correctionSnap{
 			DiscrepancyID: c.discrepancyID,
@@ -259,6 +308,37 @@ func snapPayment(p *payment) paymentSnap {
 		}
 	}
 	return ps
+}
+
+func snapRefund(f *refundFlow) refundSnap {
+	fs := refundSnap{
+		ID:       f.id,
+		Last:     snapLast(f.last),
+		Request:  snapRequest(f.req),
+		Amount:   f.amount,
+		Rejected: f.rejected,
+		End: refundEndSnap{
+			Status:        f.end.status,
+			ReasonCode:    f.end.reasonCode,
+			ReserveDebit:  f.end.reserveDebit,
+			PayerCredited: f.end.payerCredited,
+			At:            fmtTime(f.end.at),
+		},
+	}
+	if r := f.run; r != nil {
+		fs.Run = &refundRunSnap{
+			Correlation:  r.correlation,
+			SubAccount:   r.subAccount,
+			Step:         r.step,
+			Attempt:      r.attempt,
+			Deadline:     fmtTime(r.deadline),
+			ReserveFinal: fmtTime(r.reserveFinal),
+			PayerFinal:   fmtTime(r.payerFinal),
+			PayerReason:  r.payerReason,
+			Entered:      snapStep(r.entered),
+		}
+	}
+	return fs
 }
 
 func snapSigning(s *signing) signingSnap {
@@ -372,6 +452,11 @@ func (h *Handler) Restore(snapshot []byte) error {
 		return fmt.Errorf("%w: %v", ErrSnapshotMalformed, r.err)
 	}
 	h.payments, h.signings, h.timers = r.payments, r.signings, r.timers
+	for _, p := range h.payments {
+		for _, f := range p.refunds {
+			h.refundTxn[f.id] = p.id
+		}
+	}
 	return nil
 }
 
@@ -379,7 +464,11 @@ func (h *Handler) Restore(snapshot []byte) error {
 // constant string in the fold, not one allocation per saga.
 var (
 	paymentKinds = kinds(events.PaymentStarted{}, events.PaymentStepChanged{}, events.PaymentFinished{},
-		events.PaymentDuplicateRejected{}, events.PaymentCorrectionStarted{}, events.PaymentCorrected{})
+		events.PaymentDuplicateRejected{}, events.PaymentCorrectionStarted{}, events.PaymentCorrected{},
+		events.RefundStarted{}, events.RefundRejected{}, events.RefundStepChanged{}, events.RefundFinished{})
+	refundKinds = kinds(events.RefundStarted{}, events.RefundRejected{}, events.RefundStepChanged{}, events.RefundFinished{})
+	refundSteps = kindSet(events.RefundStepAwaitReserve, events.RefundStepQueryReserve, events.RefundStepAwaitPayer,
+		events.RefundStepQueryPayer, events.RefundStepAwaitReversal)
 	signingKinds = kinds(events.SigningStarted{}, events.SigningStepChanged{}, events.SigningCodeSubmitted{},
 		events.SigningConfirmRejected{}, events.SigningFinished{})
 	paymentSteps = kindSet(events.StepAwaitPayer, events.StepQueryPayer, events.StepAwaitReserve,
@@ -528,7 +617,11 @@ func (r *restorer) payment(ps *paymentSnap) {
 	if cs := ps.Correction; cs != nil {
 		p.corr = r.correction(what, p, cs)
 	}
+	if k := ps.End.Refund; k != nil {
+		p.end.refund = &refundKeys{payerKey: k.PayerKey, agreementNo: k.AgreementNo, reserveAccount: k.ReserveAccount}
+	}
 	r.keys(what, p)
+	r.refunds(what, p, ps.Refunds)
 	if isCorrectionKind(p.last.kind) && p.corr == nil {
 		r.fail("%s: latest event %s without a correction", what, p.last.kind)
 	}
@@ -598,6 +691,71 @@ func (r *restorer) keys(what string, p *payment) {
 	}
 	if (k.payerKey != "") != payerKey || (k.reserveAccount != "") != reserveAccount {
 		r.fail("%s: %s payment keeps payer key %q, reserve account %q", what, p.end.status, k.payerKey, k.reserveAccount)
+	}
+}
+
+// refunds restores the refunds of payment p, checking they are ones the
+// fold can have built: of a finished refundable payment that keeps its
+// refund keys (exactly those), IDs unique, a run exactly while no final
+// status, and together holding no more than the payment.
+func (r *restorer) refunds(what string, p *payment, fs []refundSnap) {
+	if (p.end.refund != nil) != (p.run == nil && refundable(p.end.status)) {
+		r.fail("%s: %s payment with refund keys %v", what, p.end.status, p.end.refund != nil)
+	}
+	k := p.end.refund
+	if k != nil && (k.payerKey == "" || k.agreementNo == "" || k.reserveAccount == "") {
+		r.fail("%s: incomplete refund keys", what)
+	}
+	for i := range fs {
+		s := &fs[i]
+		w := what + " refund " + s.ID
+		switch {
+		case k == nil && !s.Rejected:
+			r.fail("%s: of a %s payment", w, p.end.status)
+		case s.ID == "" || p.refundOf(s.ID) != nil:
+			r.fail("%s: missing or repeated ID", w)
+		case !s.Amount.Currency().IsValid() || !s.Amount.IsPositive():
+			r.fail("%s: amount %v", w, s.Amount)
+		case (s.Run == nil) == (s.End.Status == ""):
+			r.fail("%s: running %v with final status %q", w, s.Run != nil, s.End.Status)
+		case s.Rejected != (s.End.Status == events.StatusRejected):
+			r.fail("%s: rejected %v with status %q", w, s.Rejected, s.End.Status)
+		}
+		f := &refundFlow{
+			id:       s.ID,
+			last:     r.last(w, s.Last, refundKinds),
+			req:      restoreRequest(s.Request),
+			amount:   s.Amount,
+			rejected: s.Rejected,
+			end: refundEnd{
+				status:        s.End.Status,
+				reasonCode:    s.End.ReasonCode,
+				reserveDebit:  s.End.ReserveDebit,
+				payerCredited: s.End.PayerCredited,
+				at:            r.time(w+" end.at", s.End.At),
+			},
+		}
+		if rs := s.Run; rs != nil {
+			step, ok := refundSteps[rs.Step]
+			if !ok {
+				r.fail("%s: unknown step %q", w, rs.Step)
+			}
+			f.run = &refundRun{
+				correlation:  rs.Correlation,
+				subAccount:   rs.SubAccount,
+				step:         step,
+				attempt:      rs.Attempt,
+				deadline:     r.mustTime(w+" deadline", rs.Deadline),
+				reserveFinal: r.mustTime(w+" reserve_final", rs.ReserveFinal),
+				payerFinal:   r.time(w+" payer_final", rs.PayerFinal),
+				payerReason:  rs.PayerReason,
+				entered:      r.step(w, rs.Entered),
+			}
+		}
+		p.refunds = append(p.refunds, f)
+	}
+	if len(p.refunds) > 0 && r.err == nil && p.heldByRefunds().Cmp(p.amount) > 0 {
+		r.fail("%s: refunds hold more than the payment's %s", what, p.amount)
 	}
 }
 
@@ -697,6 +855,15 @@ func (r *restorer) heap(ts []timerSnap) {
 			want++
 		}
 	}
+	running := map[string]*refundFlow{}
+	for _, p := range r.payments {
+		for _, f := range p.refunds {
+			if f.run != nil {
+				running[f.id] = f
+			}
+		}
+	}
+	want += len(running)
 	if len(ts) != want {
 		r.fail("%d timers for %d running sagas", len(ts), want)
 		return
@@ -712,6 +879,8 @@ func (r *restorer) heap(ts []timerSnap) {
 			deadline = p.corr.deadline(r.cfg)
 		} else if s, ok := r.signings[e.ID]; ok && s.run != nil {
 			deadline = s.run.deadline
+		} else if f, ok := running[e.ID]; ok {
+			deadline = f.run.deadline
 		} else {
 			r.fail("timer %s: no such running saga", e.ID)
 		}

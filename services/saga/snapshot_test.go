@@ -144,6 +144,40 @@ var snapPaymentScripts = [][]snapAct{
 	acts("start", 0*ms, "debit-refused", 1000*ms, "correct:refund_customer", 20000*ms, "debit-status:refused", 21000*ms),
 	acts("start", 0*ms, "debited", 1000*ms, "credited", 2000*ms, "correct:refund_customer", 20000*ms),
 	acts("start", 0*ms, "correct:refund_customer", 1000*ms),
+	// Refunds of finished payments: every refund step and final status,
+	// several refunds of one payment, reused keys, and requests the
+	// payment refuses.
+	paid("refund:1", 3000*ms),
+	paid("refund:1", 3000*ms, "rdeadline:1", 0*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms, "rdeadline:1", 0*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms, "rcredited:1", 4000*ms),
+	paid("refund:1", 3000*ms, "rdebit-refused:1", 3500*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms, "rcredit-refused:1", 4000*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms, "rcredit-refused:1", 4000*ms, "rreturned:1", 4500*ms),
+	paid(append([]any{"refund:1", 3000 * ms}, rdeadlines(1, 12)...)...),
+	paid(append([]any{"refund:1", 3000 * ms, "rdebited:1", 3500 * ms}, rdeadlines(1, 12)...)...),
+	paid("refund:1", 3000*ms, "refund-other:1", 3500*ms),
+	paid("refund-over:1", 3000*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms, "rcredited:1", 4000*ms, "refund:2", 5000*ms, "refund:3", 5100*ms, "rdebit-refused:3", 6000*ms),
+	acts("start", 0*ms, "debit-refused", 1000*ms, "refund:1", 3000*ms),
+	paid("refund:1", 3000*ms, "rdebit-status:1/unknown", 5500*ms, "rdebit-status:1/done", 6000*ms),
+	paid("refund:1", 3000*ms, "rdebited:1", 3500*ms, "rcredit-status:1/refused", 6000*ms, "rdeadline:1", 0*ms, "rdebit-status:1/reversed", 9000*ms),
+	acts("start", 0*ms, "debited", 1000*ms, "deadline*", 0*ms, "refund:1", 30000*ms, "rdebited:1", 31000*ms),
+}
+
+// paid is a script that first pays (success at 2 s), then goes on with list.
+func paid(list ...any) []snapAct {
+	return acts(append([]any{"start", 0 * ms, "debited", 1000 * ms, "credited", 2000 * ms}, list...)...)
+}
+
+// rdeadlines fires refund k's deadline n times.
+func rdeadlines(k, n int) []any {
+	var out []any
+	for range n {
+		out = append(out, "rdeadline:"+strconv.Itoa(k), 0*ms)
+	}
+	return out
 }
 
 // snapSigningScripts reach every signing step and final status, with
@@ -256,6 +290,18 @@ func (w *snapWorld) checkCoverage() {
 			}
 		}
 	}
+	for _, p := range w.x.h.payments {
+		for _, f := range p.refunds {
+			if f.run != nil {
+				seen["refund "+f.run.step] = true
+			} else {
+				seen["refund "+f.end.status] = true
+			}
+			if len(p.refunds) > 2 {
+				seen["refund several of one payment"] = true
+			}
+		}
+	}
 	for _, s := range w.x.h.signings {
 		seen["signing "+s.last.kind] = true
 		if s.run != nil {
@@ -283,6 +329,9 @@ func (w *snapWorld) checkCoverage() {
 	for k := range signingKinds {
 		want = append(want, "signing "+k)
 	}
+	for k := range refundSteps {
+		want = append(want, "refund "+k)
+	}
 	for k := range signingSteps {
 		want = append(want, "signing "+k)
 	}
@@ -294,7 +343,9 @@ func (w *snapWorld) checkCoverage() {
 		"correction refund_customer running", "correction credit_reserve running",
 		"correction refund_customer moved money", "correction credit_reserve moved money",
 		"correction refund_customer moved nothing", "correction credit_reserve moved nothing",
-		"correction re-sent", "correction credit turned refund")
+		"correction re-sent", "correction credit turned refund",
+		"refund "+events.StatusSuccess, "refund "+events.StatusFailure, "refund "+events.StatusRejected,
+		"refund "+events.StatusPresumedFailure, "refund "+events.StatusPresumedSuccess, "refund several of one payment")
 	for _, k := range want {
 		if !seen[k] {
 			w.t.Errorf("the snapshot scenario reaches no %s", k)
@@ -329,6 +380,9 @@ func (w *snapWorld) message(s snapSaga, do string, now time.Time) processor.Mess
 	w.t.Helper()
 	name, arg, _ := strings.Cut(do, ":")
 	n := strconv.Itoa(s.n)
+	if name[0] == 'r' && name != "refused" && name != "reversed" {
+		return w.refundMessage(s, name, arg, now)
+	}
 	if strings.HasPrefix(name, "deadline") {
 		dl, ok := w.deadline(s.id)
 		if !ok {
@@ -422,12 +476,78 @@ func (w *snapWorld) message(s snapSaga, do string, now time.Time) processor.Mess
 	return w.x.msg(p, now)
 }
 
+// refundMessage builds refund action name for refund arg ("k" or
+// "k/status") of payment s at now.
+func (w *snapWorld) refundMessage(s snapSaga, name, arg string, now time.Time) processor.Message {
+	w.t.Helper()
+	k, status, _ := strings.Cut(arg, "/")
+	id := snapRefundID(s, k)
+	debitID, creditID := events.DeriveID(id, "debit_reserve"), events.DeriveID(id, "credit_payer")
+	sub := events.SubAccountKey("reserve-"+strconv.Itoa(s.n%2), 0)
+	req := events.StartRefund{
+		RefundID: id, TxnID: s.id, ChannelID: s.channel(), OrderID: "order-r" + strconv.Itoa(s.n) + "-" + k,
+		IdempotencyKey: "idem-r" + k, BodyHash: "hash-r" + k, Amount: events.CNY("0.01"),
+	}
+	var p events.Payload
+	switch name {
+	case "refund":
+		p = req
+	case "refund-other":
+		req.BodyHash, req.OrderID = "other-"+strconv.Itoa(w.x.n), req.OrderID+"-again"
+		p = req
+	case "refund-over":
+		over, err := s.amount().Add(events.CNY("1"))
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		req.Amount = over
+		p = req
+	case "rdebited":
+		p = events.ReserveDebited{DebitID: debitID, TxnID: s.id, RefundID: id, ReserveAccount: "reserve", SubAccount: sub,
+			Amount: events.CNY("0.01"), BalanceAfter: events.CNY("10")}
+	case "rdebit-refused":
+		p = events.ReserveDebitRefused{DebitID: debitID, TxnID: s.id, RefundID: id, ReasonCode: events.ReasonReserveInsufficient}
+	case "rdebit-status":
+		p = events.ReserveDebitStatusReported{DebitID: debitID, TxnID: s.id, RefundID: id, Attempt: 1, Status: status}
+	case "rcredited":
+		p = events.PayerCredited{CreditID: creditID, TxnID: s.id, RefundID: id, Amount: events.CNY("0.01"), BalanceAfter: events.CNY("10")}
+	case "rcredit-refused":
+		p = events.PayerCreditRefused{CreditID: creditID, TxnID: s.id, RefundID: id, ReasonCode: events.ReasonAccountNotFound}
+	case "rcredit-status":
+		p = events.PayerCreditStatusReported{CreditID: creditID, TxnID: s.id, RefundID: id, Attempt: 1, Status: status,
+			ReasonCode: events.ReasonAccountNotFound}
+	case "rreturned":
+		p = events.ReserveDebitReversed{DebitID: debitID, TxnID: s.id, RefundID: id, SubAccount: sub,
+			Amount: events.CNY("0.01"), BalanceAfter: events.CNY("10")}
+	case "rdeadline":
+		dl := now
+		if pay, ok := w.x.h.payments[s.id]; ok {
+			if f := pay.refundOf(id); f != nil && f.run != nil {
+				dl = f.run.deadline
+			}
+		}
+		m := w.x.msg(events.FireDeadline{SagaID: id, Deadline: dl}, dl)
+		m.Key = []byte(s.id)
+		return m
+	default:
+		w.t.Fatalf("unknown refund action %q", name)
+	}
+	return w.x.msg(p, now)
+}
+
+func snapRefundID(s snapSaga, k string) string {
+	return events.DeriveID("snap", "refund", strconv.Itoa(s.n), k)
+}
+
 var snapPaymentActions = []string{
 	"start", "start-other", "debited", "debit-refused", "debit-status:done", "debit-status:refused",
 	"debit-status:reversed", "debit-status:unknown", "reversed", "credited", "credit-refused",
 	"credit-status:done", "credit-status:refused", "credit-status:unknown", "deadline", "deadline-late", "deadline-stale",
 	"correct:refund_customer", "correct:credit_reserve", "correct-other:refund_customer", "correct-other:credit_reserve",
 	"reversed:moved", "credited:moved",
+	"refund:1", "refund:2", "refund-other:1", "refund-over:1", "rdebited:1", "rdebit-refused:1", "rdebit-status:1/done",
+	"rdebit-status:1/unknown", "rdebit-status:1/reversed", "rcredited:1", "rcredit-refused:1", "rcredit-status:1/done",
+	"rcredit-status:1/unknown", "rreturned:1", "rdeadline:1", "rdebited:2", "rcredited:2",
 }
 
 // actions lists what can happen to saga s next: every reply, request and
@@ -582,7 +702,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(snap, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Version != 2 || len(doc.Payments) != len(snapPaymentScripts) || len(doc.Signings) != len(snapSigningScripts) ||
+	if doc.Version != 3 || len(doc.Payments) != len(snapPaymentScripts) || len(doc.Signings) != len(snapSigningScripts) ||
 		len(doc.Timers) != w.x.h.timers.len() {
 		t.Fatalf("snapshot holds version %d, %d payments, %d signings, %d timers", doc.Version, len(doc.Payments), len(doc.Signings), len(doc.Timers))
 	}
@@ -762,8 +882,9 @@ func find(t *testing.T, doc map[string]any, kind string, ok func(s map[string]an
 	return nil
 }
 
-func isRunning(s map[string]any) bool  { return s["run"] != nil }
-func isFinished(s map[string]any) bool { return s["run"] == nil }
+func isRunning(s map[string]any) bool   { return s["run"] != nil }
+func withRefunds(s map[string]any) bool { r, _ := s["refunds"].([]any); return len(r) > 0 }
+func isFinished(s map[string]any) bool  { return s["run"] == nil }
 
 func correcting(s map[string]any) bool {
 	return s["correction"] != nil && obj(s["correction"])["done"] == false
@@ -829,7 +950,8 @@ func TestRestoreRefuses(t *testing.T) {
 		{"version as a string", []byte(`{"version":"1"}`), ErrSnapshotMalformed},
 		{"version 0", []byte(`{"version":0,"payments":[],"signings":[],"timers":[]}`), ErrSnapshotVersion},
 		{"version 1: no keys kept for corrections", mutate(t, good, func(d map[string]any) { d["version"] = 1 }), ErrSnapshotVersion},
-		{"version 3", mutate(t, good, func(d map[string]any) { d["version"] = 3 }), ErrSnapshotVersion},
+		{"version 2: no keys kept for refunds", mutate(t, good, func(d map[string]any) { d["version"] = 2 }), ErrSnapshotVersion},
+		{"version 4", mutate(t, good, func(d map[string]any) { d["version"] = 4 }), ErrSnapshotVersion},
 		{"version -1", []byte(`{"version":-1}`), ErrSnapshotVersion},
 		{"trailing data", append(append([]byte{}, good...), "{}"...), ErrSnapshotMalformed},
 		{"unknown member", mutate(t, good, func(d map[string]any) { d["shards"] = 3 }), ErrSnapshotMalformed},
@@ -911,6 +1033,30 @@ func TestRestoreRefuses(t *testing.T) {
 		}), ErrSnapshotMalformed},
 		{"a correction's event without a correction", mutate(t, good, func(d map[string]any) {
 			obj(find(t, d, "payments", uncorrected(events.StatusPresumedFailure))["last"])["kind"] = "payment.corrected"
+		}), ErrSnapshotMalformed},
+		{"refund keys dropped from a success", mutate(t, good, func(d map[string]any) {
+			obj(find(t, d, "payments", withRefunds)["end"])["refund"] = nil
+		}), ErrSnapshotMalformed},
+		{"refunds holding more than their payment", mutate(t, good, func(d map[string]any) {
+			f := obj(list(find(t, d, "payments", withRefunds), "refunds")[0])
+			obj(f["amount"])["amount"] = "99999999.99"
+		}), ErrSnapshotMalformed},
+		{"a refund twice", mutate(t, good, func(d map[string]any) {
+			p := find(t, d, "payments", withRefunds)
+			p["refunds"] = append(list(p, "refunds"), list(p, "refunds")[0])
+		}), ErrSnapshotMalformed},
+		{"a running refund without its timer", mutate(t, good, func(d map[string]any) {
+			p := find(t, d, "payments", func(s map[string]any) bool {
+				return withRefunds(s) && obj(list(s, "refunds")[0])["run"] != nil
+			})
+			id := obj(list(p, "refunds")[0])["id"]
+			d["timers"] = slices.DeleteFunc(list(d, "timers"), func(tm any) bool { return obj(tm)["id"] == id })
+		}), ErrSnapshotMalformed},
+		{"a rejected refund marked running", mutate(t, good, func(d map[string]any) {
+			p := find(t, d, "payments", func(s map[string]any) bool {
+				return withRefunds(s) && obj(list(s, "refunds")[0])["rejected"] == true
+			})
+			obj(list(p, "refunds")[0])["rejected"] = false
 		}), ErrSnapshotMalformed},
 		{"a running saga without its timer", mutate(t, good, func(d map[string]any) {
 			r, f := find(t, d, "payments", isRunning), find(t, d, "payments", isFinished)
