@@ -28,6 +28,7 @@ var bodies = map[string]buildFunc{
 	events.RequestConfirmSigning:     (*Handler).confirmSigning,
 	events.RequestTerminateAgreement: (*Handler).terminateAgreement,
 	events.RequestPay:                (*Handler).pay,
+	events.RequestRefund:             (*Handler).refund,
 }
 
 // RequestTypes lists the request types the intake accepts, in the order
@@ -37,6 +38,7 @@ func RequestTypes() []string {
 		events.RequestSignAgreement,
 		events.RequestConfirmSigning,
 		events.RequestPay,
+		events.RequestRefund,
 		events.RequestTerminateAgreement,
 	}
 }

@@ -33,6 +33,8 @@ func TestValidRequests(t *testing.T) {
 		`"phone":"13800138000","per_payment_limit":{"amount":"500.00","currency":"CNY"},"daily_limit":{"amount":"2000.00","currency":"CNY"}}`)
 	confirmHash := sha256Hex(`{"signing_id":"` + testSigningID + `","sms_code":"123456"}`)
 	terminateHash := sha256Hex(`{"agreement_no":"` + agreementNo + `"}`)
+	refundHash := sha256Hex(`{"txn_id":"` + testTxnID + `","amount":{"amount":"2.30","currency":"CNY"}}`)
+	refundID := events.DeriveID("refund", testChannel, testKey)
 
 	tests := []struct {
 		name      string
@@ -67,6 +69,15 @@ func TestValidRequests(t *testing.T) {
 			payload: events.SubmitSMSCode{
 				SigningID: testSigningID, ChannelID: testChannel, OrderID: testOrder, IdempotencyKey: testKey,
 				BodyHash: confirmHash, SMSCode: "123456",
+			},
+		},
+		{
+			// Keyed by the original payment, so it reaches its partition.
+			name: "refund", value: refundRequest(), requestTy: events.RequestRefund,
+			topic: "paycore.saga.inbox", key: testTxnID, corr: refundID, bodyHash: refundHash,
+			payload: events.StartRefund{
+				RefundID: refundID, TxnID: testTxnID, ChannelID: testChannel, OrderID: testOrder, IdempotencyKey: testKey,
+				BodyHash: refundHash, Amount: events.CNY("2.30"),
 			},
 		},
 		{

@@ -81,6 +81,13 @@ func confirmRequest() string {
 	return request(events.RequestConfirmSigning, `{"signing_id":"`+testSigningID+`","sms_code":"123456"}`)
 }
 
+// testTxnID is the transaction_id a refund names.
+var testTxnID = events.DeriveID("txn", testChannel, "the-original-payment")
+
+func refundRequest() string {
+	return request(events.RequestRefund, `{"txn_id":"`+testTxnID+`","amount":{"amount":"2.30","currency":"CNY"}}`)
+}
+
 func terminateRequest(t testing.TB) string {
 	return request(events.RequestTerminateAgreement, `{"agreement_no":"`+testAgreementNo(t)+`"}`)
 }

@@ -43,6 +43,7 @@ func ReasonCodes() []string {
 		events.ReasonLimitsInvalid,
 		events.ReasonAgreementNotFound,
 		events.ReasonSigningNotFound,
+		events.ReasonPaymentNotFound,
 		events.CodeAmountMalformed,
 		events.CodeAmountNegative,
 		events.CodeAmountNotPositive,

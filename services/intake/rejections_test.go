@@ -34,6 +34,7 @@ func rejectionCases(t testing.TB) []rejectionCase {
 	sign := signRequest()
 	confirm := confirmRequest()
 	terminate := terminateRequest(t)
+	refund := refundRequest()
 	amount := func(a string) []byte {
 		return []byte(replace(t, pay, `"amount":"12.30"`, `"amount":`+a))
 	}
@@ -114,8 +115,18 @@ func rejectionCases(t testing.TB) []rejectionCase {
 		{name: "sms_code letters", value: s(replace(t, confirm, "123456", "12a456")),
 			code: events.ReasonSchemaViolation, field: "body.sms_code", byOrder: true},
 
+		// Refunds: the intake checks the shape; the saga checks the payment.
+		{name: "refund txn_id not issued by paycore", value: s(replace(t, refund, testTxnID, "TXN-1")),
+			code: events.ReasonPaymentNotFound, field: "body.txn_id", byOrder: true},
+		{name: "refund of zero", value: s(replace(t, refund, `"2.30"`, `"0.00"`)),
+			code: events.CodeAmountNotPositive, field: "body.amount", byOrder: true},
+		{name: "refund negative", value: s(replace(t, refund, `"2.30"`, `"-2.30"`)),
+			code: events.CodeAmountNegative, field: "body.amount", byOrder: true},
+		{name: "refund with three decimals", value: s(replace(t, refund, `"2.30"`, `"2.301"`)),
+			code: events.CodeAmountScaleExceeded, field: "body.amount.amount", byOrder: true},
+
 		// unknown_request_type
-		{name: "unknown type", value: s(replace(t, pay, `"type":"pay"`, `"type":"refund"`)),
+		{name: "unknown type", value: s(replace(t, pay, `"type":"pay"`, `"type":"withdraw"`)),
 			code: events.ReasonUnknownRequestType, field: "type", byOrder: true},
 		{name: "empty type", value: s(replace(t, pay, `"type":"pay"`, `"type":""`)),
 			code: events.ReasonUnknownRequestType, field: "type", byOrder: true},
@@ -278,7 +289,7 @@ func TestRejectionEchoesIdentity(t *testing.T) {
 		requestType, channel, idemKey string
 	}{
 		{name: "body error", value: replace(t, pay, `"12.30"`, `"0"`), requestType: "pay", channel: testChannel, idemKey: testKey},
-		{name: "unknown type", value: replace(t, pay, `"type":"pay"`, `"type":"refund"`), channel: testChannel, idemKey: testKey},
+		{name: "unknown type", value: replace(t, pay, `"type":"pay"`, `"type":"withdraw"`), channel: testChannel, idemKey: testKey},
 		{name: "schema error", value: replace(t, pay, `"version":1`, `"version":"1"`), requestType: "pay", channel: testChannel, idemKey: testKey},
 		{name: "invalid channel", value: replace(t, pay, `"channel_id":"alipay"`, `"channel_id":"a/b"`), requestType: "pay", idemKey: testKey},
 		{name: "ambiguous channel", value: replace(t, replace(t, pay, `"version":1`, `"version":"1"`), `"channel_id"`, `"channel_id":"x","channel_id"`), requestType: "pay", idemKey: testKey},

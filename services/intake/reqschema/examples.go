@@ -27,6 +27,7 @@ var exampleIdentity = map[string]struct{ orderID, key string }{
 	events.RequestConfirmSigning:     {"ord-20250301-0002", "confirm-20250301-0002"},
 	events.RequestPay:                {"ord-20250301-0003", "pay-20250301-0003"},
 	events.RequestTerminateAgreement: {"ord-20250301-0004", "terminate-20250301-0004"},
+	events.RequestRefund:             {"ord-20250302-0005", "refund-20250302-0005"},
 }
 
 type examples struct {
@@ -34,6 +35,7 @@ type examples struct {
 	confirm   events.ConfirmSigningBody
 	pay       events.PayBody
 	terminate events.TerminateAgreementBody
+	refund    events.RefundBody
 	// signingID and agreementNo are what the sign example's outcomes carry.
 	signingID, agreementNo string
 }
@@ -54,9 +56,13 @@ func newExamples() examples {
 			PerPaymentLimit: events.CNY("5000.00"),
 			DailyLimit:      events.CNY("20000.00"),
 		},
-		confirm:     events.ConfirmSigningBody{SigningID: signingID, SMSCode: "246810"},
-		pay:         events.PayBody{AgreementNo: agreementNo, Amount: events.CNY("128.50")},
-		terminate:   events.TerminateAgreementBody{AgreementNo: agreementNo},
+		confirm:   events.ConfirmSigningBody{SigningID: signingID, SMSCode: "246810"},
+		pay:       events.PayBody{AgreementNo: agreementNo, Amount: events.CNY("128.50")},
+		terminate: events.TerminateAgreementBody{AgreementNo: agreementNo},
+		refund: events.RefundBody{
+			TxnID:  events.DeriveID("txn", exampleChannel, exampleIdentity[events.RequestPay].key),
+			Amount: events.CNY("28.50"),
+		},
 		signingID:   signingID,
 		agreementNo: agreementNo,
 	}

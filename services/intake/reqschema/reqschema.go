@@ -130,6 +130,19 @@ func requestTypes() []requestType {
 			example:  ex.pay,
 			outcomes: "`success`, `failure`, `presumed_success` or `presumed_failure` with `transaction_id`, or `rejected`.",
 		},
+		events.RequestRefund: {
+			summary: "Refund part or all of a successful or presumed-successful payment (退款): debit your reserve " +
+				"account, credit the customer. Several partial refunds may follow one payment; together they never exceed it.",
+			body: reflect.TypeFor[events.RefundBody](),
+			fields: map[string]field{
+				"txn_id": {intake.TxnIDPattern, "the transaction_id of the original payment's outcome"},
+				"amount": {PositiveAmountPattern, "the amount to refund; greater than zero, at most what is left of the payment"},
+			},
+			example: ex.refund,
+			outcomes: "`success`, `failure` (e.g. `insufficient_reserve_funds`), `presumed_success` or `presumed_failure` with " +
+				"`transaction_id` and `refund_id`, or `rejected` (`payment_not_found`, `payment_not_refundable`, " +
+				"`refund_exceeds_original`, `refund_other_channel`, ...).",
+		},
 		events.RequestTerminateAgreement: {
 			summary: "End an agreement (解约). Later payments under it fail with agreement_terminated.",
 			body:    reflect.TypeFor[events.TerminateAgreementBody](),

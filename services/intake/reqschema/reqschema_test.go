@@ -120,7 +120,7 @@ func TestSchemasAgreeWithIntake(t *testing.T) {
 		{name: "extra member", mutate: set("priority", "high")},
 		{name: "version 2", mutate: set("version", 2)},
 		{name: "version as string", mutate: set("version", "1")},
-		{name: "unknown type", mutate: set("type", "refund")},
+		{name: "unknown type", mutate: set("type", "withdraw")},
 		{name: "channel_id too long", mutate: set("channel_id", strings.Repeat("c", 33))},
 		{name: "order_id with space", mutate: set("order_id", "ord 1")},
 		{name: "empty idempotency_key", mutate: set("idempotency_key", "")},
