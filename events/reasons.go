@@ -48,7 +48,7 @@ const (
 var Reasons = map[string]string{
 	ReasonMalformedJSON:         "the message is not a JSON object, or not valid UTF-8",
 	ReasonSchemaViolation:       "a field is missing, unknown, null or of the wrong type; the reason names it",
-	ReasonUnknownRequestType:    "type is not one of sign_agreement, confirm_signing, terminate_agreement, pay",
+	ReasonUnknownRequestType:    "type is not one of sign_agreement, confirm_signing, terminate_agreement, pay, refund",
 	ReasonUnsupportedVersion:    "version is not supported for this request type",
 	ReasonPayloadTooLarge:       "the message exceeds the size limit (64 KiB) or nesting limit",
 	ReasonLimitsInvalid:         "per_payment_limit must be positive and not above daily_limit",
