@@ -22,7 +22,10 @@
 //     every started payment finished;
 //  6. summarized postings (汇总记账): one per reserve account and batch,
 //     each BalanceAfter the previous one plus its amount, and an account's
-//     postings never more than the credits recorded for it.
+//     postings never more than the credits recorded for it;
+//  7. refunds (refund.go): of refundable payments only, one final status
+//     each agreeing with their legs, never more than the original, and their
+//     money in the conservation sum.
 package audit
 
 import (
@@ -52,6 +55,11 @@ type Report struct {
 	// SummarizedTotal sums every reserve account's summarized postings.
 	Corrections     int
 	SummarizedTotal events.Money
+	// Refunds counts started refunds by final status; RefundedTotal sums
+	// the reserve debits of refunds that stand (ReserveTotal is net of it).
+	Refunds        int
+	RefundStatuses map[string]int
+	RefundedTotal  events.Money
 }
 
 // Clean reports whether no invariant was violated.
@@ -72,6 +80,18 @@ func (r Report) String() string {
 	fmt.Fprintf(&b, "money (CNY): opening %s = customers %s + reserve credits %s + suspense %s  (%d accounts; reversed %s)\n",
 		r.OpeningTotal, r.CustomerTotal, r.ReserveTotal, r.SuspenseTotal, r.AccountsChecked, r.ReversedTotal)
 	fmt.Fprintf(&b, "corrections %d; summarized postings %s\n", r.Corrections, r.SummarizedTotal)
+	if r.Refunds > 0 {
+		fmt.Fprintf(&b, "refunds %d, reserve debits standing %s:", r.Refunds, r.RefundedTotal)
+		statuses := make([]string, 0, len(r.RefundStatuses))
+		for k := range r.RefundStatuses {
+			statuses = append(statuses, k)
+		}
+		sort.Strings(statuses)
+		for _, k := range statuses {
+			fmt.Fprintf(&b, " %s %d", k, r.RefundStatuses[k])
+		}
+		b.WriteString("\n")
+	}
 	if r.Clean() {
 		b.WriteString("audit: clean\n")
 		return b.String()

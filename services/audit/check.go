@@ -12,7 +12,7 @@ func (l *Log) Check() Report {
 	r := Report{
 		FinalStatuses: map[string]int{}, OpeningTotal: events.ZeroCNY(), CustomerTotal: events.ZeroCNY(),
 		ReserveTotal: events.ZeroCNY(), SuspenseTotal: events.ZeroCNY(), ReversedTotal: events.ZeroCNY(),
-		SummarizedTotal: events.ZeroCNY(),
+		SummarizedTotal: events.ZeroCNY(), RefundStatuses: map[string]int{}, RefundedTotal: events.ZeroCNY(),
 	}
 	for _, a := range l.accounts {
 		r.OpeningTotal = add(r.OpeningTotal, a.opening)
@@ -28,6 +28,11 @@ func (l *Log) Check() Report {
 		l.checkPayment(id, l.payments[id], &r)
 	}
 	l.checkSummaries(&r)
+	// Refund debits that stand took money out of the reserve credits and
+	// gave it back to customers; what moved on one side only is suspense.
+	refunded, refundSuspense := l.checkRefunds(&r)
+	r.ReserveTotal = sub(r.ReserveTotal, refunded)
+	r.SuspenseTotal = add(r.SuspenseTotal, refundSuspense)
 	// Conservation: what left customers is in reserve accounts or in
 	// suspense, never anywhere else.
 	inFlight := add(add(r.CustomerTotal, r.ReserveTotal), r.SuspenseTotal)

@@ -66,6 +66,8 @@ func (l *Log) AddEvent(env events.Envelope, p events.Payload) {
 		}
 		p.corrected++
 		p.correctedAction, p.correctedAmount = e.Action, e.Amount
+	default:
+		l.addRefundEvent(env, p)
 	}
 }
 

@@ -23,6 +23,7 @@ type Log struct {
 	// the per-transaction credits they must cover.
 	summaries  map[string]*summary
 	credits    map[string]events.Money // reserve account
+	refunds    map[string]*refund      // refund ID
 	violations []string
 }
 
@@ -71,7 +72,7 @@ func NewLog() *Log {
 	return &Log{
 		seen: map[string]bool{}, accounts: map[string]*account{}, agreements: map[string]*agreement{},
 		payments: map[string]*payment{}, requests: map[string]bool{}, outcomes: map[string]bool{}, outcomeIDs: map[string]bool{},
-		summaries: map[string]*summary{}, credits: map[string]events.Money{},
+		summaries: map[string]*summary{}, credits: map[string]events.Money{}, refunds: map[string]*refund{},
 	}
 }
 
