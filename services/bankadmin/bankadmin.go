@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/payerkey"
 	"github.com/paycore/paycore/services/processor"
 	"github.com/segmentio/kafka-go"
@@ -21,8 +22,9 @@ type Account struct {
 
 // OpenAccounts sends payer.open_account commands to payerInbox, keyed by
 // each account's payer key. Re-sending the same accounts is harmless: the
-// command IDs derive from the account number.
-func OpenAccounts(ctx context.Context, brokers []string, payerInbox string, d payerkey.Deriver, accounts []Account) error {
+// command IDs derive from the account number. It connects through c
+// (nil: plaintext).
+func OpenAccounts(ctx context.Context, brokers []string, c *kafkaconn.Connector, payerInbox string, d payerkey.Deriver, accounts []Account) error {
 	reg := events.Catalog()
 	now := time.Now().UTC()
 	msgs := make([]kafka.Message, 0, len(accounts))
@@ -40,7 +42,7 @@ func OpenAccounts(ctx context.Context, brokers []string, payerInbox string, d pa
 		msgs = append(msgs, kafka.Message{Key: []byte(o.Key), Value: o.Value})
 	}
 	w := &kafka.Writer{
-		Addr: kafka.TCP(brokers...), Topic: payerInbox, Balancer: &kafka.Murmur2Balancer{},
+		Addr: kafka.TCP(brokers...), Transport: c.Transport(), Topic: payerInbox, Balancer: &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll, BatchSize: 1000, BatchTimeout: 2 * time.Millisecond, BatchBytes: 16 << 20,
 	}
 	defer w.Close()

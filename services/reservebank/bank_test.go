@@ -383,11 +383,15 @@ func TestFactory(t *testing.T) {
 		reg  *events.Registry
 		want string
 	}{
-		{name: "valid", cfg: Config{Topics: Topics{SagaInbox: sagaInbox}, Link: link}, reg: reg},
+		{name: "valid", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}, Link: link}, reg: reg},
 		{name: "no saga inbox", cfg: Config{Link: link}, reg: reg, want: "SagaInbox"},
-		{name: "empty closed account", cfg: Config{Topics: Topics{SagaInbox: sagaInbox}, ClosedAccounts: []string{""}}, reg: reg, want: "ClosedAccounts[0]"},
-		{name: "nil registry", cfg: Config{Topics: Topics{SagaInbox: sagaInbox}}, want: "registry"},
-		{name: "registry without reserve types", cfg: Config{Topics: Topics{SagaInbox: sagaInbox}}, reg: events.NewRegistry(), want: "registry lacks"},
+		{name: "no reserve inbox", cfg: Config{Topics: Topics{SagaInbox: sagaInbox}}, reg: reg, want: "ReserveInbox"},
+		{name: "too many sub-accounts", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}, SubAccounts: 257}, reg: reg, want: "SubAccounts 257"},
+		{name: "negative sub-accounts", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}, SubAccounts: -1}, reg: reg, want: "SubAccounts -1"},
+		{name: "too many borrow rounds", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}, MaxBorrowRounds: 17}, reg: reg, want: "MaxBorrowRounds 17"},
+		{name: "empty closed account", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}, ClosedAccounts: []string{""}}, reg: reg, want: "ClosedAccounts[0]"},
+		{name: "nil registry", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}}, want: "registry"},
+		{name: "registry without reserve types", cfg: Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}}, reg: events.NewRegistry(), want: "registry lacks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

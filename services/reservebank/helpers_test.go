@@ -29,7 +29,7 @@ func newBank(t *testing.T, link banklink.Config) *Bank {
 	if err != nil {
 		t.Fatal(err)
 	}
-	factory, err := NewFactory(Config{Topics: Topics{SagaInbox: sagaInbox}, Link: l, ClosedAccounts: []string{closedAcct}}, reg)
+	factory, err := NewFactory(Config{Topics: Topics{SagaInbox: sagaInbox, ReserveInbox: reserveInbox}, Link: l, ClosedAccounts: []string{closedAcct}, SubAccounts: 4}, reg)
 	if err != nil {
 		t.Fatal(err)
 	}

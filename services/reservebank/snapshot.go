@@ -14,23 +14,37 @@ var _ processor.Snapshotter = (*Bank)(nil)
 
 // snapshotVersion is the version of the snapshot format below. A change
 // of the format that an older Restore could misread takes a new version.
-// Version 2 added the summarized postings; version 1 snapshots are still
-// read, as a state without any (no build that wrote them could post one).
+// Version 2 added the summarized postings; version 3 the fundings, the
+// sub-accounts and the event of each posting. Older snapshots are still
+// read, as a state without what their builds could not write.
 const (
-	snapshotVersion = 2
+	snapshotVersion = 3
 	snapshotService = "reservebank"
 )
 
-// snapshotV2 is the saved state of one partition: every decision, sorted
-// by transaction ID, and every reserve account's summarized postings,
-// sorted by account and then by sequence, so the same state always
-// encodes to the same bytes. Configuration (the closed reserve accounts)
-// is not state and is not saved.
-type snapshotV2 struct {
-	Version   int            `json:"version"`
-	Service   string         `json:"service"`
-	Decisions []decisionSnap `json:"decisions"`
-	Summaries []summarySnap  `json:"summaries,omitempty"` // absent in version 1
+// snapshotV3 is the saved state of one partition: every decision, sorted
+// by transaction ID; every reserve account's summarized postings, sorted
+// by account and then by sequence, and fundings, sorted by account and
+// funding ID; every sub-account, sorted by key (see subSnap). The same
+// state always encodes to the same bytes. Configuration (the closed
+// reserve accounts, the sub-account count) is not state and is not saved.
+type snapshotV3 struct {
+	Version     int            `json:"version"`
+	Service     string         `json:"service"`
+	Decisions   []decisionSnap `json:"decisions"`
+	Summaries   []summarySnap  `json:"summaries,omitempty"`    // absent in version 1
+	Fundings    []fundingSnap  `json:"fundings,omitempty"`     // version 3
+	SubAccounts []subSnap      `json:"sub_accounts,omitempty"` // version 3
+}
+
+// fundingSnap is one funding of a reserve account; Event is the
+// reserve.reserve_funded that recorded it, which its shares derive from.
+type fundingSnap struct {
+	ReserveAccount string          `json:"reserve_account"`
+	FundingID      string          `json:"funding_id"`
+	Seq            uint64          `json:"seq"`
+	Amount         events.Money    `json:"amount"`
+	Event          json.RawMessage `json:"event"`
 }
 
 // summarySnap is a reserve account's summarized postings; the balance is
@@ -46,6 +60,9 @@ type postingSnap struct {
 	Seq     uint64       `json:"seq"`
 	Amount  events.Money `json:"amount"`
 	Credits int          `json:"credits"`
+	// Event is the reserve.summary_posted, which the shares derive from;
+	// absent for postings of version 2 snapshots (never spread).
+	Event json.RawMessage `json:"event,omitempty"`
 }
 
 // decisionSnap is one decision. Event is the events.Marshal encoding of
@@ -67,7 +84,7 @@ func (b *Bank) Snapshot() ([]byte, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	s := snapshotV2{Version: snapshotVersion, Service: snapshotService, Decisions: make([]decisionSnap, 0, len(ids))}
+	s := snapshotV3{Version: snapshotVersion, Service: snapshotService, Decisions: make([]decisionSnap, 0, len(ids))}
 	for _, id := range ids {
 		d := b.decisions[id]
 		ev, err := events.Marshal(d.event)
@@ -81,7 +98,13 @@ func (b *Bank) Snapshot() ([]byte, error) {
 		}
 		s.Decisions = append(s.Decisions, ds)
 	}
-	s.Summaries = snapSummaries(b.summaries)
+	var err error
+	if s.Summaries, s.Fundings, err = snapLedgers(b.accounts); err != nil {
+		return nil, err
+	}
+	if s.SubAccounts, err = snapSubAccounts(b.subs); err != nil {
+		return nil, err
+	}
 	out, err := processor.EncodeSnapshot(s)
 	if err != nil {
 		return nil, fmt.Errorf("reservebank: encoding snapshot: %w", err)
@@ -95,7 +118,7 @@ func (b *Bank) Snapshot() ([]byte, error) {
 // an unknown version, malformed input, a decision that contradicts the
 // event recording it, or postings that do not add up to their balance.
 func (b *Bank) Restore(snapshot []byte) error {
-	if len(b.decisions) != 0 || len(b.summaries) != 0 {
+	if len(b.decisions) != 0 || len(b.accounts) != 0 || len(b.subs) != 0 {
 		return errors.New("reservebank: restore into a bank that already has state")
 	}
 	var head struct {
@@ -105,18 +128,21 @@ func (b *Bank) Restore(snapshot []byte) error {
 	if err := json.Unmarshal(snapshot, &head); err != nil {
 		return fmt.Errorf("reservebank: malformed snapshot: %w", err)
 	}
-	if head.Version != snapshotVersion && head.Version != 1 {
+	if head.Version < 1 || head.Version > snapshotVersion {
 		return fmt.Errorf("reservebank: unknown snapshot version %d (this build reads version %d)", head.Version, snapshotVersion)
 	}
 	if head.Service != snapshotService {
 		return fmt.Errorf("reservebank: snapshot is of service %q, not %q", head.Service, snapshotService)
 	}
-	var s snapshotV2
+	var s snapshotV3
 	if err := processor.DecodeSnapshot(snapshot, &s); err != nil {
 		return fmt.Errorf("reservebank: malformed snapshot: %w", err)
 	}
 	if head.Version == 1 && s.Summaries != nil {
 		return errors.New("reservebank: malformed snapshot: summaries in version 1")
+	}
+	if head.Version < 3 && (s.Fundings != nil || s.SubAccounts != nil || postingEvents(s.Summaries)) {
+		return fmt.Errorf("reservebank: malformed snapshot: fundings, sub-accounts or posting events in version %d", head.Version)
 	}
 	decisions := make(map[string]decision, len(s.Decisions))
 	for _, ds := range s.Decisions {
@@ -129,73 +155,27 @@ func (b *Bank) Restore(snapshot []byte) error {
 		}
 		decisions[ds.TxnID] = d
 	}
-	summaries, err := restoreSummaries(s.Summaries)
+	accounts, err := b.restoreLedgers(s.Summaries, s.Fundings)
 	if err != nil {
 		return fmt.Errorf("reservebank: invalid snapshot: %w", err)
 	}
-	b.decisions, b.summaries = decisions, summaries
+	subs, err := b.restoreSubAccounts(s.SubAccounts)
+	if err != nil {
+		return fmt.Errorf("reservebank: invalid snapshot: %w", err)
+	}
+	b.decisions, b.accounts, b.subs = decisions, accounts, subs
 	return nil
 }
 
-func snapSummaries(summaries map[string]*summary) []summarySnap {
-	accounts := make([]string, 0, len(summaries))
-	for account := range summaries {
-		accounts = append(accounts, account)
-	}
-	sort.Strings(accounts)
-	out := make([]summarySnap, 0, len(accounts))
-	for _, account := range accounts {
-		s := summaries[account]
-		ss := summarySnap{ReserveAccount: account, Balance: s.balance, Postings: make([]postingSnap, 0, len(s.postings))}
-		for batch, p := range s.postings {
-			ss.Postings = append(ss.Postings, postingSnap{BatchID: batch, Seq: p.seq, Amount: p.amount, Credits: p.credits})
-		}
-		sort.Slice(ss.Postings, func(i, j int) bool { return ss.Postings[i].Seq < ss.Postings[j].Seq })
-		out = append(out, ss)
-	}
-	if len(out) == 0 {
-		return nil // omitted, as in version 1
-	}
-	return out
-}
-
-// restoreSummaries rebuilds the summarized postings and checks they are
-// what applySummary would have built: postings at sequences 1, 2, ... in
-// order, one per batch, none negative, adding up to the balance.
-func restoreSummaries(list []summarySnap) (map[string]*summary, error) {
-	summaries := make(map[string]*summary, len(list))
+func postingEvents(list []summarySnap) bool {
 	for _, ss := range list {
-		if ss.ReserveAccount == "" {
-			return nil, errors.New("summary without a reserve account")
-		}
-		if _, dup := summaries[ss.ReserveAccount]; dup {
-			return nil, fmt.Errorf("summary of %s appears twice", ss.ReserveAccount)
-		}
-		if len(ss.Postings) == 0 {
-			return nil, fmt.Errorf("summary of %s without postings", ss.ReserveAccount)
-		}
-		s := &summary{balance: events.ZeroCNY(), postings: make(map[string]posting, len(ss.Postings))}
-		for i, p := range ss.Postings {
-			if _, dup := s.postings[p.BatchID]; dup || p.BatchID == "" {
-				return nil, fmt.Errorf("summary of %s: batch %q empty or posted twice", ss.ReserveAccount, p.BatchID)
+		for _, p := range ss.Postings {
+			if len(p.Event) != 0 {
+				return true
 			}
-			if p.Seq != uint64(i)+1 || p.Amount.IsNegative() || p.Credits < 0 {
-				return nil, fmt.Errorf("summary of %s: posting %d of batch %s at sequence %d, %s over %d credits",
-					ss.ReserveAccount, i+1, p.BatchID, p.Seq, p.Amount, p.Credits)
-			}
-			balance, err := s.balance.Add(p.Amount)
-			if err != nil {
-				return nil, fmt.Errorf("summary of %s: %w", ss.ReserveAccount, err)
-			}
-			s.balance, s.seq = balance, p.Seq
-			s.postings[p.BatchID] = posting{seq: p.Seq, amount: p.Amount, credits: p.Credits}
 		}
-		if !s.balance.Equal(ss.Balance) {
-			return nil, fmt.Errorf("summary of %s: postings add up to %s, balance %s", ss.ReserveAccount, s.balance, ss.Balance)
-		}
-		summaries[ss.ReserveAccount] = s
 	}
-	return summaries, nil
+	return false
 }
 
 // decisionFrom rebuilds one decision and checks it is what Apply would

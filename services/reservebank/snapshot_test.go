@@ -34,6 +34,8 @@ type snapBank struct {
 	b    *Bank
 	sent []processor.Message
 	log  []events.Envelope
+	// pending are the bank's messages to its own inbox not yet delivered.
+	pending []processor.Message
 }
 
 // txnCommand is command for transaction txn, at time at.
@@ -75,7 +77,52 @@ func (s *snapBank) send(m processor.Message) processor.Output {
 	s.sent = append(s.sent, m)
 	out := run(s.t, s.b, m)
 	s.log = append(s.log, out.Events...)
+	s.pending = append(s.pending, internalOf(s.t, out, m.Time)...)
 	return out
+}
+
+// internalOf returns the messages out sends to the bank's own inbox, as
+// the runtime would deliver them (a millisecond later).
+func internalOf(t *testing.T, out processor.Output, at time.Time) []processor.Message {
+	t.Helper()
+	var msgs []processor.Message
+	for _, o := range out.Messages {
+		if o.Topic != reserveInbox {
+			continue
+		}
+		env, p := decoded(t, o)
+		msgs = append(msgs, processor.Message{Topic: o.Topic, Key: []byte(o.Key), Value: o.Value, Envelope: env, Payload: p, Time: at.Add(time.Millisecond)})
+	}
+	return msgs
+}
+
+// deliver hands the n oldest pending messages to the bank (all if n < 0).
+func (s *snapBank) deliver(n int) {
+	s.t.Helper()
+	for i := 0; len(s.pending) > 0 && (n < 0 || i < n); i++ {
+		m := s.pending[0]
+		s.pending = s.pending[1:]
+		s.send(m)
+	}
+}
+
+// refundDebit is a reserve.debit_reserve of tenpay's sub-account i.
+func refundDebit(t *testing.T, name string, at time.Time, i int, amount string) processor.Message {
+	key := events.SubAccountKey(tenpayAccount, i)
+	return txnCommand(t, key, name, at, events.DebitReserve{DebitID: events.DeriveID(name), TxnID: events.DeriveID("txn", name),
+		RefundID: events.DeriveID("refund", name), ReserveAccount: tenpayAccount, SubAccount: key, ChannelID: htmlChannel, Amount: events.CNY(amount)})
+}
+
+func refundQuery(t *testing.T, name, debit string, at time.Time, i int) processor.Message {
+	key := events.SubAccountKey(tenpayAccount, i)
+	return txnCommand(t, key, name, at, events.QueryReserveDebit{DebitID: events.DeriveID(debit), TxnID: events.DeriveID("txn", debit),
+		RefundID: events.DeriveID("refund", debit), SubAccount: key, Attempt: 1})
+}
+
+func refundReversal(t *testing.T, name, debit string, at time.Time, i int) processor.Message {
+	key := events.SubAccountKey(tenpayAccount, i)
+	return txnCommand(t, key, name, at, events.ReverseReserveDebit{DebitID: events.DeriveID(debit), TxnID: events.DeriveID("txn", debit),
+		RefundID: events.DeriveID("refund", debit), SubAccount: key, Attempt: 1})
 }
 
 // newSnapBank builds credits to two reserve accounts, a refusal of a
@@ -102,6 +149,23 @@ func newSnapBank(t *testing.T) *snapBank {
 	s.send(summaryOf(t, openAccount, "B1", at.Add(9*time.Minute), "128.50", 1)) // reconciliation re-run
 	if got := s.b.SummarizedBalance(openAccount).String(); got != "200.00" {
 		t.Fatalf("summarized balance %s, want 200.00", got)
+	}
+	// Sub-accounts: the shares of the postings and of a funding, refund
+	// debits paid at once and after a round, a reversal, a debit closed
+	// unseen, and a round left out with debits held behind it.
+	s.deliver(-1)
+	s.send(txnCommand(t, tenpayAccount, "fund tenpay F1", at.Add(10*time.Minute), events.FundReserve{FundingID: "F1", ReserveAccount: tenpayAccount, Amount: events.CNY("100.03")}))
+	s.deliver(-1)
+	s.send(refundDebit(t, "d1", at.Add(11*time.Minute), 0, "20.00"))
+	s.send(refundDebit(t, "d2", at.Add(11*time.Minute), 1, "40.00"))
+	s.deliver(-1)
+	s.send(refundReversal(t, "r2", "d2", at.Add(12*time.Minute), 1))
+	s.send(refundQuery(t, "q3", "d3", at.Add(12*time.Minute), 2))
+	s.send(refundDebit(t, "d4", at.Add(13*time.Minute), 3, "60.00"))
+	s.send(refundDebit(t, "d5", at.Add(13*time.Minute), 3, "1.00"))
+	s.deliver(1) // sub-account 0 lends; the round goes on to 1
+	if len(s.pending) != 1 || len(s.b.HeldDebits(events.SubAccountKey(tenpayAccount, 3))) != 2 {
+		t.Fatalf("%d pending, held %v: want a round out", len(s.pending), s.b.HeldDebits(events.SubAccountKey(tenpayAccount, 3)))
 	}
 	return s
 }
@@ -139,20 +203,23 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	var head struct {
 		Version int `json:"version"`
 	}
-	if err := json.Unmarshal(snap, &head); err != nil || head.Version != 2 {
-		t.Fatalf("snapshot version %d (%v), want 2", head.Version, err)
+	if err := json.Unmarshal(snap, &head); err != nil || head.Version != 3 {
+		t.Fatalf("snapshot version %d (%v), want 3", head.Version, err)
 	}
 	for _, want := range []string{
 		`"channel_id":"` + htmlChannel + `"`,
 		`"amount":{"amount":"128.50","currency":"CNY"}`,
 		`"occurred_at":"2025-03-01T09:30:01Z"`,
 		`"summaries":[{"reserve_account":"RSV-alipay","balance":{"amount":"200.00","currency":"CNY"},"postings":[{"batch_id":"B1","seq":1,`,
+		`"fundings":[{"reserve_account":"RSV-tenpay","funding_id":"F1","seq":2,`,
+		`"sub_accounts":[{"key":"RSV-alipay#0",`,
+		`"round":{`,
 	} {
 		if !bytes.Contains(snap, []byte(want)) {
 			t.Errorf("snapshot lacks %s", want)
 		}
 	}
-	if got := string(snapshotOf(t, newBank(t, snapLink))); got != `{"version":2,"service":"reservebank","decisions":[]}` {
+	if got := string(snapshotOf(t, newBank(t, snapLink))); got != `{"version":3,"service":"reservebank","decisions":[]}` {
 		t.Errorf("snapshot of a fresh bank: %s", got)
 	}
 }
@@ -162,11 +229,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 func TestRestoreReadsVersion1(t *testing.T) {
 	b := newBank(t, snapLink)
 	run(t, b, creditTo(t, "tA", "credit tA", t0, openAccount, "alipay", "1.00"))
-	v2 := snapshotOf(t, b)
-	v1 := bytes.Replace(v2, []byte(`"version":2`), []byte(`"version":1`), 1)
+	v3 := snapshotOf(t, b)
+	v1 := bytes.Replace(v3, []byte(`"version":3`), []byte(`"version":1`), 1)
 	rest := restoredBank(t, v1)
-	if got := snapshotOf(t, rest); !bytes.Equal(got, v2) {
-		t.Fatalf("version 1 restored writes\n%s\nwant\n%s", got, v2)
+	if got := snapshotOf(t, rest); !bytes.Equal(got, v3) {
+		t.Fatalf("version 1 restored writes\n%s\nwant\n%s", got, v3)
 	}
 	run(t, rest, summaryOf(t, openAccount, "B1", t0, "1.00", 1))
 	if got := rest.SummarizedBalance(openAccount); !got.Equal(events.CNY("1.00")) {
@@ -174,9 +241,40 @@ func TestRestoreReadsVersion1(t *testing.T) {
 	}
 }
 
+// A version 2 snapshot (postings without their events: its build had no
+// sub-accounts) is still read; its postings are not spread again when
+// reconciliation repeats them, new ones are.
+func TestRestoreReadsVersion2(t *testing.T) {
+	b := newBank(t, snapLink)
+	run(t, b, creditTo(t, "tA", "credit tA", t0, openAccount, "alipay", "1.00"))
+	run(t, b, summaryOf(t, openAccount, "B1", t0, "1.00", 1))
+	var v snapshotV3
+	if err := processor.DecodeSnapshot(snapshotOf(t, b), &v); err != nil {
+		t.Fatal(err)
+	}
+	v.Version = 2
+	v.Summaries[0].Postings[0].Event = nil
+	v2, err := processor.EncodeSnapshot(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := restoredBank(t, v2)
+	if got := rest.SummarizedBalance(openAccount); !got.Equal(events.CNY("1.00")) {
+		t.Fatalf("summarized balance %s", got)
+	}
+	if out := run(t, rest, summaryOf(t, openAccount, "B1", t0, "1.00", 1)); len(out.Events)+len(out.Messages) != 0 {
+		t.Fatalf("a repeated version 2 posting recorded or sent %+v", out)
+	}
+	out := run(t, rest, summaryOf(t, openAccount, "B2", t0, "2.00", 1))
+	if len(out.Events) != 1 || out.Events[0].Sequence != 2 {
+		t.Fatalf("next posting %+v", out.Events)
+	}
+	checkShares(t, out.Messages, openAccount, events.SubCreditSummary, "B2", "2.00")
+}
+
 // bothBanks hands m to the original and the restored bank and fails unless
 // they answer byte for byte alike.
-func bothBanks(t *testing.T, orig, rest *Bank, m processor.Message) {
+func bothBanks(t *testing.T, orig, rest *Bank, m processor.Message) processor.Output {
 	t.Helper()
 	name := m.Envelope.Type + " " + m.Envelope.AggregateID
 	want, werr := orig.Handle(m)
@@ -216,6 +314,7 @@ func bothBanks(t *testing.T, orig, rest *Bank, m processor.Message) {
 			b.Apply(ev, p)
 		}
 	}
+	return want
 }
 
 func sameBankViews(t *testing.T, orig, rest *Bank, txns []string) {
@@ -229,6 +328,12 @@ func sameBankViews(t *testing.T, orig, rest *Bank, txns []string) {
 		if g, w := rest.SummarizedBalance(acct), orig.SummarizedBalance(acct); !g.Equal(w) {
 			t.Errorf("summarized balance of %s: restored %s, original %s", acct, g, w)
 		}
+	}
+	if g, w := rest.Balances(), orig.Balances(); !sameJSON(t, g, w) || len(w) == 0 {
+		t.Errorf("sub-account balances: restored %v, original %v", g, w)
+	}
+	if g, w := rest.Funded(tenpayAccount), orig.Funded(tenpayAccount); !g.Equal(w) {
+		t.Errorf("funded: restored %s, original %s", g, w)
 	}
 	for _, id := range txns {
 		g, gok := rest.Credited(id)
@@ -276,8 +381,32 @@ func TestRestoredBankDecidesAsTheOriginal(t *testing.T) {
 		summaryOf(t, openAccount, "B3", at, "0.01", 1),
 		summaryOf(t, closedAcct, "B3", at, "0.00", 0),
 		summaryOf(t, tenpayAccount, "B1", at, "10.01", 1),
+		// Sub-accounts: queries of every status, a debit behind the
+		// round that is out, new debits, a second funding, a conflict.
+		refundQuery(t, "q1 again", "d1", at, 0),
+		refundQuery(t, "q2 again", "d2", at, 1),
+		refundQuery(t, "q3 again", "d3", at, 2),
+		refundQuery(t, "q4", "d4", at, 3),
+		refundDebit(t, "d6", at, 3, "2.00"),
+		refundDebit(t, "d7", at, 2, "5.00"),
+		refundReversal(t, "r2 again", "d2", at, 1),
+		txnCommand(t, tenpayAccount, "fund tenpay F2", at, events.FundReserve{FundingID: "F2", ReserveAccount: tenpayAccount, Amount: events.CNY("7.00")}),
+		txnCommand(t, tenpayAccount, "fund tenpay F1 other", at, events.FundReserve{FundingID: "F1", ReserveAccount: tenpayAccount, Amount: events.CNY("7.00")}),
 	} {
-		bothBanks(t, orig, rest, m)
+		s.pending = append(s.pending, internalOf(t, bothBanks(t, orig, rest, m), m.Time)...)
+	}
+	// The round that was out when the snapshot was taken, and everything
+	// after it, run through both banks alike.
+	for i := 0; len(s.pending) > 0; i++ {
+		if i > 1000 {
+			t.Fatal("internal messages do not settle")
+		}
+		m := s.pending[0]
+		s.pending = s.pending[1:]
+		s.pending = append(s.pending, internalOf(t, bothBanks(t, orig, rest, m), m.Time)...)
+	}
+	if held := orig.HeldDebits(events.SubAccountKey(tenpayAccount, 3)); len(held) != 0 {
+		t.Fatalf("debits still held after the rounds settled: %v", held)
 	}
 	sameBankViews(t, orig, rest, txns)
 	if g, o := snapshotOf(t, rest), snapshotOf(t, orig); !bytes.Equal(g, o) {
@@ -305,8 +434,8 @@ func TestRestoreRefuses(t *testing.T) {
 		t.Error("Restore into a bank with one event folded succeeded")
 	}
 
-	edit := func(f func(*snapshotV2)) []byte {
-		var v snapshotV2
+	edit := func(f func(*snapshotV3)) []byte {
+		var v snapshotV3
 		if err := processor.DecodeSnapshot(snap, &v); err != nil {
 			t.Fatal(err)
 		}
@@ -333,20 +462,39 @@ func TestRestoreRefuses(t *testing.T) {
 		{"array", []byte(`[]`), "malformed"},
 		{"truncated", snap[:len(snap)-3], "malformed"},
 		{"trailing data", append(append([]byte{}, snap...), " 1"...), "malformed"},
-		{"unknown version", replace(`"version":2`, `"version":99`), "unknown snapshot version 99"},
-		{"summaries in version 1", replace(`"version":2`, `"version":1`), "summaries in version 1"},
-		{"summary balance differs", edit(func(v *snapshotV2) { v.Summaries[0].Balance = events.CNY("1.00") }), "add up"},
-		{"summary without account", edit(func(v *snapshotV2) { v.Summaries[0].ReserveAccount = "" }), "without a reserve account"},
-		{"summary twice", edit(func(v *snapshotV2) { v.Summaries = append(v.Summaries, v.Summaries[0]) }), "twice"},
-		{"summary without postings", edit(func(v *snapshotV2) { v.Summaries[0].Postings = nil }), "without postings"},
-		{"posting twice", edit(func(v *snapshotV2) {
+		{"unknown version", replace(`"version":3`, `"version":99`), "unknown snapshot version 99"},
+		{"summaries in version 1", replace(`"version":3`, `"version":1`), "summaries in version 1"},
+		{"sub-accounts in version 2", replace(`"version":3`, `"version":2`), "in version 2"},
+		{"funding differs from its event", edit(func(v *snapshotV3) { v.Fundings[0].Amount = events.CNY("1.00") }), "differs"},
+		{"ledger sequence gap", edit(func(v *snapshotV3) { v.Fundings[0].Seq = 5 }), "sequence"},
+		{"negative sub-account balance", edit(func(v *snapshotV3) { v.SubAccounts[0].Balance = events.CNY("-1.00") }), "balance -1.00"},
+		{"sub-account events under another key", edit(func(v *snapshotV3) {
+			for i := range v.SubAccounts {
+				if v.SubAccounts[i].Key == events.SubAccountKey(tenpayAccount, 0) {
+					v.SubAccounts[i].Key = events.SubAccountKey(tenpayAccount, 9)
+				}
+			}
+		}), "aggregate"},
+		{"held debits without their round", edit(func(v *snapshotV3) {
+			for i := range v.SubAccounts {
+				v.SubAccounts[i].Round = nil
+			}
+		}), "round out false"},
+		{"a share twice", edit(func(v *snapshotV3) {
+			v.SubAccounts[0].Credited = append(v.SubAccounts[0].Credited, v.SubAccounts[0].Credited[0])
+		}), "twice"},
+		{"summary balance differs", edit(func(v *snapshotV3) { v.Summaries[0].Balance = events.CNY("1.00") }), "add up"},
+		{"summary without account", edit(func(v *snapshotV3) { v.Summaries[0].ReserveAccount = "" }), "without a reserve account"},
+		{"summary twice", edit(func(v *snapshotV3) { v.Summaries = append(v.Summaries, v.Summaries[0]) }), "twice"},
+		{"summary without postings", edit(func(v *snapshotV3) { v.Summaries[0].Postings = nil }), "without postings"},
+		{"posting twice", edit(func(v *snapshotV3) {
 			v.Summaries[0].Postings[1].BatchID = v.Summaries[0].Postings[0].BatchID
 		}), "posted twice"},
-		{"postings out of sequence", edit(func(v *snapshotV2) {
+		{"postings out of sequence", edit(func(v *snapshotV3) {
 			p := v.Summaries[0].Postings
 			p[0], p[1] = p[1], p[0]
 		}), "sequence"},
-		{"negative posting", edit(func(v *snapshotV2) {
+		{"negative posting", edit(func(v *snapshotV3) {
 			v.Summaries[1].Postings[0].Amount = events.CNY("-10.00")
 			v.Summaries[1].Balance = events.CNY("-10.00")
 		}), "sequence 1, -10.00"},
@@ -355,28 +503,28 @@ func TestRestoreRefuses(t *testing.T) {
 		{"unknown member", replace(`"credited":true,`, `"credited":true,"balance":1,`), "malformed"},
 		{"float amount", replace(`"amount":{"amount":"128.50","currency":"CNY"},"event"`, `"amount":128.5,"event"`), "malformed"},
 		{"bad event", replace(`"event":{`, `"event":{"extra":1,`), "event"},
-		{"duplicate transaction", edit(func(v *snapshotV2) { v.Decisions = append(v.Decisions, v.Decisions[0]) }), "twice"},
-		{"event of another transaction", edit(func(v *snapshotV2) { v.Decisions[0].Event = v.Decisions[1].Event }), "aggregate"},
-		{"amount differs from the event", edit(func(v *snapshotV2) {
+		{"duplicate transaction", edit(func(v *snapshotV3) { v.Decisions = append(v.Decisions, v.Decisions[0]) }), "twice"},
+		{"event of another transaction", edit(func(v *snapshotV3) { v.Decisions[0].Event = v.Decisions[1].Event }), "aggregate"},
+		{"amount differs from the event", edit(func(v *snapshotV3) {
 			m := events.CNY("1.00")
 			v.Decisions[0].Amount = &m
 		}), "differs"},
-		{"credited without amount", edit(func(v *snapshotV2) { v.Decisions[0].Amount = nil }), "credited"},
-		{"refusal marked credited", edit(func(v *snapshotV2) {
+		{"credited without amount", edit(func(v *snapshotV3) { v.Decisions[0].Amount = nil }), "credited"},
+		{"refusal marked credited", edit(func(v *snapshotV3) {
 			for i := range v.Decisions {
 				if !v.Decisions[i].Credited {
 					v.Decisions[i].Credited = true
 				}
 			}
 		}), "refused"},
-		{"reason differs from the event", edit(func(v *snapshotV2) {
+		{"reason differs from the event", edit(func(v *snapshotV3) {
 			for i := range v.Decisions {
 				if !v.Decisions[i].Credited {
 					v.Decisions[i].ReasonCode = "other"
 				}
 			}
 		}), "differs"},
-		{"no event", edit(func(v *snapshotV2) { v.Decisions[0].Event = nil }), "no event"},
+		{"no event", edit(func(v *snapshotV3) { v.Decisions[0].Event = nil }), "no event"},
 	}
 	fresh := newBank(t, snapLink)
 	for _, tt := range tests {
@@ -425,6 +573,8 @@ func TestApplyAfterRestore(t *testing.T) {
 	s.send(queryOf(t, "tL", "query tL", at, 1))
 	s.send(creditTo(t, "tM", "credit tM", at, closedAcct, "alipay", "4.00"))
 	s.send(summaryOf(t, openAccount, "B3", at, "4.00", 1))
+	s.deliver(-1) // the round that was out returns; the held debits are decided
+	s.send(refundDebit(t, "d8", at, 2, "3.00"))
 	if len(s.log) == covered {
 		t.Fatal("no events after the snapshot")
 	}

@@ -14,28 +14,43 @@ import (
 // never a retry, so it is poison rather than silently ignored.
 var ErrSummaryConflict = errors.New("reservebank: batch already posted with another amount")
 
-// summary is a reserve account's summarized postings (汇总记账): one entry
-// per reconciled batch, and the balance they add up to. The reserve.events
-// stream of the account (aggregate = the account) holds one
-// reserve.summary_posted per posting, so its sequence counts them.
-type summary struct {
-	seq      uint64 // sequence of the latest posting
-	balance  events.Money
+// ledger is the book of a reserve account kept under the account's own
+// aggregate (key = the account): its summarized postings (汇总记账, one
+// entry per reconciled batch, and the balance they add up to) and the
+// fundings wired in by the channel. Both are recorded on the account's
+// reserve.events stream, so seq counts them together. The money itself
+// lives in the sub-accounts: each posting and funding is spread over them
+// (see spread.go).
+type ledger struct {
+	seq      uint64             // sequence of the account's latest event
+	balance  events.Money       // sum of the summarized postings
 	postings map[string]posting // by batch ID
+	fundings map[string]funding // by funding ID
 }
 
-// posting is one summarized entry.
+func newLedger() *ledger {
+	return &ledger{balance: events.ZeroCNY(), postings: map[string]posting{}, fundings: map[string]funding{}}
+}
+
+// posting is one summarized entry. event is the reserve.summary_posted
+// that recorded it, from which its shares are re-sent; it is zero for a
+// posting restored from a version 2 snapshot (written before sub-accounts
+// existed, so never spread).
 type posting struct {
 	seq     uint64
 	amount  events.Money
 	credits int
+	event   events.Envelope
 }
 
 // postSummary handles reserve.post_summary: the first posting of a
 // (reserve account, batch) records reserve.summary_posted with the
-// account's new balance; a repeat with the same amount and credit count
-// (a redelivery, or reconciliation re-run) records and sends nothing; a
-// repeat with another fails with ErrSummaryConflict.
+// account's new balance and spreads the amount over the sub-accounts
+// (reserve.credit_sub_account, one share each); a repeat with the same
+// amount and credit count (a redelivery, or reconciliation re-run) records
+// nothing and sends the same shares again, which the sub-accounts ignore
+// if they have them already; a repeat with another fails with
+// ErrSummaryConflict.
 //
 // No reply is sent, and the bank link's faults do not apply: the posting
 // is the bank's own book-keeping once the batch reconciled, not a request
@@ -49,16 +64,19 @@ func (b *Bank) postSummary(msg processor.Message, cmd events.PostReserveSummary)
 		return processor.Output{}, fmt.Errorf("reservebank: summary of batch %s for %s: %s over %d credits",
 			cmd.BatchID, cmd.ReserveAccount, cmd.Amount, cmd.Credits)
 	}
-	s := b.summaries[cmd.ReserveAccount]
+	s := b.accounts[cmd.ReserveAccount]
 	if s == nil {
-		s = &summary{balance: events.ZeroCNY()}
+		s = newLedger()
 	}
 	if done, ok := s.postings[cmd.BatchID]; ok {
 		if !done.amount.Equal(cmd.Amount) || done.credits != cmd.Credits {
 			return processor.Output{}, fmt.Errorf("%w: %s batch %s: posted %s over %d credits, now %s over %d",
 				ErrSummaryConflict, cmd.ReserveAccount, cmd.BatchID, done.amount, done.credits, cmd.Amount, cmd.Credits)
 		}
-		return processor.Output{}, nil
+		if done.event.ID == "" {
+			return processor.Output{}, nil
+		}
+		return processor.Output{Messages: b.shares(done.event, events.SubCreditSummary, cmd.BatchID, done.amount)}, nil
 	}
 	after, err := s.balance.Add(cmd.Amount)
 	if err != nil {
@@ -80,7 +98,8 @@ func (b *Bank) postSummary(msg processor.Message, cmd events.PostReserveSummary)
 	if err != nil {
 		return processor.Output{}, fmt.Errorf("reservebank: recording %s: %w", p.EventType(), err)
 	}
-	return processor.Output{Events: []events.Envelope{ev}, Payloads: []events.Payload{p}}, nil
+	return processor.Output{Events: []events.Envelope{ev}, Payloads: []events.Payload{p},
+		Messages: b.shares(ev, events.SubCreditSummary, cmd.BatchID, cmd.Amount)}, nil
 }
 
 // applySummary folds reserve.summary_posted. A posting at or below the
@@ -91,9 +110,9 @@ func (b *Bank) applySummary(env events.Envelope, e events.ReserveSummaryPosted) 
 	if e.ReserveAccount != env.AggregateID {
 		panic("reservebank: summary of " + e.ReserveAccount + " filed under aggregate " + env.AggregateID)
 	}
-	s := b.summaries[e.ReserveAccount]
+	s := b.accounts[e.ReserveAccount]
 	if s == nil {
-		s = &summary{balance: events.ZeroCNY(), postings: map[string]posting{}}
+		s = newLedger()
 	}
 	if env.Sequence <= s.seq {
 		return
@@ -110,14 +129,14 @@ func (b *Bank) applySummary(env events.Envelope, e events.ReserveSummaryPosted) 
 			e.BatchID, e.ReserveAccount, s.balance, e.Amount, e.BalanceAfter))
 	}
 	s.seq, s.balance = env.Sequence, e.BalanceAfter
-	s.postings[e.BatchID] = posting{seq: env.Sequence, amount: e.Amount, credits: e.Credits}
-	b.summaries[e.ReserveAccount] = s
+	s.postings[e.BatchID] = posting{seq: env.Sequence, amount: e.Amount, credits: e.Credits, event: env}
+	b.accounts[e.ReserveAccount] = s
 }
 
 // SummarizedBalance returns the balance of a reserve account's summarized
 // postings: the sum of every batch posted to it (zero if none).
 func (b *Bank) SummarizedBalance(reserveAccount string) events.Money {
-	if s := b.summaries[reserveAccount]; s != nil {
+	if s := b.accounts[reserveAccount]; s != nil {
 		return s.balance
 	}
 	return events.ZeroCNY()

@@ -28,32 +28,35 @@ func TestSummaryPostings(t *testing.T) {
 		when  processor.Message
 		// then: the event recorded (nil: none) at its sequence, or the
 		// error wanted ("" none), and the balances after.
-		want     events.Payload
-		wantSeq  uint64
-		wantErr  error
-		wantText string
-		balances map[string]string
+		want       events.Payload
+		wantSeq    uint64
+		wantShares string // the amount spread over the sub-accounts; "" none
+		wantErr    error
+		wantText   string
+		balances   map[string]string
 	}{
 		{name: "first posting: the balance is its amount", when: b1,
-			want: posted(openAccount, "B1", "128.50", 2, "128.50"), wantSeq: 1, balances: map[string]string{openAccount: "128.50"}},
+			want: posted(openAccount, "B1", "128.50", 2, "128.50"), wantSeq: 1, wantShares: "128.50", balances: map[string]string{openAccount: "128.50"}},
 		{name: "next batch: the balance chains", given: []processor.Message{b1}, when: b2,
-			want: posted(openAccount, "B2", "71.50", 1, "200.00"), wantSeq: 2, balances: map[string]string{openAccount: "200.00"}},
+			want: posted(openAccount, "B2", "71.50", 1, "200.00"), wantSeq: 2, wantShares: "71.50", balances: map[string]string{openAccount: "200.00"}},
 		{name: "accounts have balances of their own", given: []processor.Message{b1},
 			when: summaryOf(t, tenpayAccount, "B1", t0, "10.00", 1),
-			want: posted(tenpayAccount, "B1", "10.00", 1, "10.00"), wantSeq: 1,
+			want: posted(tenpayAccount, "B1", "10.00", 1, "10.00"), wantSeq: 1, wantShares: "10.00",
 			balances: map[string]string{openAccount: "128.50", tenpayAccount: "10.00"}},
-		{name: "a batch without credits posts zero", given: []processor.Message{b1},
+		{name: "a batch without credits posts zero and spreads nothing", given: []processor.Message{b1},
 			when: summaryOf(t, openAccount, "B2", t0, "0.00", 0),
 			want: posted(openAccount, "B2", "0.00", 0, "128.50"), wantSeq: 2, balances: map[string]string{openAccount: "128.50"}},
+		{name: "a posting of fewer fen than sub-accounts spreads fen by fen", when: summaryOf(t, openAccount, "B1", t0, "0.03", 3),
+			want: posted(openAccount, "B1", "0.03", 3, "0.03"), wantSeq: 1, wantShares: "0.03", balances: map[string]string{openAccount: "0.03"}},
 		{name: "link faults do not touch postings", link: banklink.Config{TimeoutRate: 1, LostReplyRate: 1}, when: b1,
-			want: posted(openAccount, "B1", "128.50", 2, "128.50"), wantSeq: 1, balances: map[string]string{openAccount: "128.50"}},
+			want: posted(openAccount, "B1", "128.50", 2, "128.50"), wantSeq: 1, wantShares: "128.50", balances: map[string]string{openAccount: "128.50"}},
 
-		// Repeats.
-		{name: "redelivered: nothing new", given: []processor.Message{b1, b2}, when: b1,
+		// Repeats: nothing recorded, the same shares re-sent.
+		{name: "redelivered: nothing new", given: []processor.Message{b1, b2}, when: b1, wantShares: "128.50",
 			balances: map[string]string{openAccount: "200.00"}},
 		{name: "the same batch in a new command: nothing new", given: []processor.Message{b1},
-			when:     txnCommand(t, openAccount, "re-run", t0.Add(time.Hour), events.PostReserveSummary{ReserveAccount: openAccount, BatchID: "B1", Amount: events.CNY("128.50"), Credits: 2}),
-			balances: map[string]string{openAccount: "128.50"}},
+			when:       txnCommand(t, openAccount, "re-run", t0.Add(time.Hour), events.PostReserveSummary{ReserveAccount: openAccount, BatchID: "B1", Amount: events.CNY("128.50"), Credits: 2}),
+			wantShares: "128.50", balances: map[string]string{openAccount: "128.50"}},
 		{name: "the same batch with another amount: poison", given: []processor.Message{b1},
 			when: summaryOf(t, openAccount, "B1", t0, "128.51", 2), wantErr: ErrSummaryConflict,
 			balances: map[string]string{openAccount: "128.50"}},
@@ -87,8 +90,12 @@ func TestSummaryPostings(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			}
-			if len(out.Messages) != 0 {
-				t.Errorf("a posting sent %d messages; it has no reply", len(out.Messages))
+			if tt.wantShares == "" {
+				if len(out.Messages) != 0 {
+					t.Errorf("sent %d messages, want none", len(out.Messages))
+				}
+			} else {
+				checkShares(t, out.Messages, tt.when.Envelope.AggregateID, events.SubCreditSummary, "", tt.wantShares)
 			}
 			if tt.want == nil {
 				if len(out.Events) != 0 {
@@ -141,8 +148,8 @@ func TestSummaryRedelivery(t *testing.T) {
 	b.Apply(first.Events[0], p)
 	b.Apply(first.Events[0], p) // a second owner's copy
 	after, err := b.Handle(m)
-	if err != nil || len(after.Events) != 0 || len(after.Messages) != 0 {
-		t.Fatalf("redelivered after the fold: %+v, %v; want nothing", after, err)
+	if err != nil || len(after.Events) != 0 || !sameJSON(t, after.Messages, first.Messages) || len(first.Messages) != 4 {
+		t.Fatalf("redelivered after the fold: %d events, %v; want none, and the same 4 shares again", len(after.Events), err)
 	}
 	if got := b.SummarizedBalance(openAccount); !got.Equal(events.CNY("1.00")) {
 		t.Fatalf("balance %s after a repeated fold, want 1.00", got)
