@@ -19,6 +19,10 @@
 #   PAYCORE_KAFKA_PORT       broker port                  (default: 19092)
 #   PAYCORE_KAFKA_CONTROLLER_PORT                         (default: 19093)
 #   PAYCORE_KAFKA_HEAP       JVM heap for the broker      (default: 768m)
+#   PAYCORE_KAFKA_EXTRA_PROPERTIES  file appended to the broker's server.properties
+#                            (later keys win: extra listeners, SASL, TLS; used by deploy/stacktest)
+#   PAYCORE_KAFKA_FORMAT_ARGS  extra arguments of the one-time log directory format,
+#                            split on spaces (e.g. --add-scram SCRAM-SHA-512=[name=u,password=p])
 #   PAYCORE_CLICKHOUSE_PORT  native protocol port         (default: 19000)
 #   PAYCORE_CLICKHOUSE_HTTP_PORT                          (default: 18123)
 #   PAYCORE_CLICKHOUSE_INTERSERVER_PORT                   (default: 19009)
@@ -35,6 +39,8 @@ HOST=${PAYCORE_STACK_HOST:-127.0.0.1}
 KAFKA_PORT=${PAYCORE_KAFKA_PORT:-19092}
 CONTROLLER_PORT=${PAYCORE_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_HEAP=${PAYCORE_KAFKA_HEAP:-768m}
+KAFKA_EXTRA_PROPERTIES=${PAYCORE_KAFKA_EXTRA_PROPERTIES:-}
+read -ra KAFKA_FORMAT_ARGS <<<"${PAYCORE_KAFKA_FORMAT_ARGS:-}"
 CH_PORT=${PAYCORE_CLICKHOUSE_PORT:-19000}
 CH_HTTP_PORT=${PAYCORE_CLICKHOUSE_HTTP_PORT:-18123}
 CH_INTERSERVER_PORT=${PAYCORE_CLICKHOUSE_INTERSERVER_PORT:-19009}
@@ -113,10 +119,13 @@ kafka_configure() {
   mkdir -p "$KAFKA_DIR/data"
   render "$here/kafka/server.properties.tmpl" "$KAFKA_DIR/server.properties" \
     HOST="$HOST" KAFKA_PORT="$KAFKA_PORT" CONTROLLER_PORT="$CONTROLLER_PORT" DATA_DIR="$KAFKA_DIR/data"
+  if [ -n "$KAFKA_EXTRA_PROPERTIES" ]; then
+    cat "$KAFKA_EXTRA_PROPERTIES" >>"$KAFKA_DIR/server.properties" || die "cannot read $KAFKA_EXTRA_PROPERTIES"
+  fi
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     local cluster_id; cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid)
     log "formatting Kafka log directory (cluster $cluster_id)"
-    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" \
+    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" "${KAFKA_FORMAT_ARGS[@]}" \
       -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/format.log" 2>&1 \
       || fail_with_log "formatting the Kafka log directory failed" "$KAFKA_DIR/format.log"
   fi

@@ -26,15 +26,51 @@ type Server struct {
 	// Addr is where it listens (host:port): the broker's, or ClickHouse's
 	// native port.
 	Addr string
+	// SASLAddr and SASLTLSAddr are the broker's SASL_PLAINTEXT and
+	// SASL_SSL listeners, and CAFile the PEM certificate of the authority
+	// that signed the SASL_SSL listener's certificate; empty unless the
+	// broker was started WithSASL (SASLTLSAddr and CAFile: with TLS).
+	SASLAddr    string
+	SASLTLSAddr string
+	CAFile      string
+}
+
+// KafkaOption adjusts the private broker Kafka starts.
+type KafkaOption func(t testing.TB, b *brokerSetup)
+
+// brokerSetup is the broker's ports and what options add to the stack's
+// configuration: properties appended to server.properties (later keys
+// win), arguments of the log directory format, and what to report on the
+// Server.
+type brokerSetup struct {
+	port, controller             int
+	properties                   []string
+	formatArgs                   []string
+	saslAddr, saslTLSAddr, caPEM string
 }
 
 // Kafka starts a private single-node broker; stopped at test end.
-func Kafka(t testing.TB) *Server {
-	port, controller := freePort(t), freePort(t)
-	return start(t, "kafka", port,
-		"PAYCORE_KAFKA_PORT="+strconv.Itoa(port),
-		"PAYCORE_KAFKA_CONTROLLER_PORT="+strconv.Itoa(controller),
-		"PAYCORE_KAFKA_HEAP=512m")
+func Kafka(t testing.TB, opts ...KafkaOption) *Server {
+	b := brokerSetup{port: freePort(t), controller: freePort(t)}
+	env := []string{
+		"PAYCORE_KAFKA_PORT=" + strconv.Itoa(b.port),
+		"PAYCORE_KAFKA_CONTROLLER_PORT=" + strconv.Itoa(b.controller),
+		"PAYCORE_KAFKA_HEAP=512m",
+	}
+	for _, opt := range opts {
+		opt(t, &b)
+	}
+	if len(b.properties) > 0 {
+		file := filepath.Join(t.TempDir(), "extra.properties")
+		if err := os.WriteFile(file, []byte(strings.Join(b.properties, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "PAYCORE_KAFKA_EXTRA_PROPERTIES="+file,
+			"PAYCORE_KAFKA_FORMAT_ARGS="+strings.Join(b.formatArgs, " "))
+	}
+	s := start(t, "kafka", b.port, env...)
+	s.SASLAddr, s.SASLTLSAddr, s.CAFile = b.saslAddr, b.saslTLSAddr, b.caPEM
+	return s
 }
 
 // ClickHouse starts a private ClickHouse server; stopped at test end.
