@@ -62,8 +62,16 @@ func TestRandomWorkloadWithFaultsKeepsInvariants(t *testing.T) {
 			}
 		}
 	}
+	// The reserve account holds less than the refunds will ask for, so
+	// some fail for insufficient_reserve_funds after the sub-accounts lent
+	// each other what they had.
+	h.fundReserve("RSV-"+chanID, "workload-funding", "2500.00")
 	h.send(batch...)
 	if err := h.outcomes.WaitAll(h.ctx, orders, channel.Final); err != nil {
+		t.Fatal(err)
+	}
+	refunds := w.refunds(t, h, orders)
+	if err := h.outcomes.WaitAll(h.ctx, refunds, channel.Final); err != nil {
 		t.Fatal(err)
 	}
 	rep := h.audit()
@@ -80,4 +88,34 @@ func TestRandomWorkloadWithFaultsKeepsInvariants(t *testing.T) {
 	if rep.FinalStatuses[events.StatusPresumedFailure]+rep.FinalStatuses[events.StatusPresumedSuccess] == 0 {
 		t.Errorf("no presumed status in a faulty workload")
 	}
+	if rep.Refunds == 0 || rep.RefundStatuses[events.StatusSuccess] == 0 || rep.RefundStatuses[events.StatusFailure] == 0 {
+		t.Errorf("refunds %d by status %v: want successes and failures", rep.Refunds, rep.RefundStatuses)
+	}
+}
+
+// refunds sends, for a random half of the refundable payments, one to
+// three refunds at once (partial, whole, and more than the remainder, so
+// concurrent refunds of one payment compete), and returns their orders.
+func (w *workload) refunds(t *testing.T, h *harness, orders []string) []string {
+	t.Helper()
+	var batch []events.Request
+	var refundOrders []string
+	for _, order := range orders {
+		out := h.wait(order, channel.Final)
+		refundable := out.Status == events.StatusSuccess || out.Status == events.StatusPresumedSuccess
+		if !refundable || out.RequestType != events.RequestPay || w.rng.IntN(2) == 0 {
+			continue
+		}
+		for i := range w.rng.IntN(3) + 1 {
+			amount := *out.Amount
+			if fen := amount.MinorUnits() / 2; w.rng.IntN(2) == 0 && fen > 0 {
+				amount = events.CNY(fmt.Sprintf("%d.%02d", fen/100, fen%100))
+			}
+			ro := fmt.Sprintf("%s-refund-%d", order, i)
+			batch = append(batch, channel.Refund(chanID, ro, ro, out.TransactionID, amount))
+			refundOrders = append(refundOrders, ro)
+		}
+	}
+	h.send(batch...)
+	return refundOrders
 }

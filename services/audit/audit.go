@@ -25,7 +25,12 @@
 //     postings never more than the credits recorded for it;
 //  7. refunds (refund.go): of refundable payments only, one final status
 //     each agreeing with their legs, never more than the original, and their
-//     money in the conservation sum.
+//     money in the conservation sum;
+//  8. reserve sub-accounts (reserve_ledger.go): balances replayed and
+//     never below zero, lending between sub-accounts returned, every share,
+//     debit and reversal once;
+//  9. the legacy direct link (direct.go): its debits and refunds in the
+//     customers' balances, limits and the conservation sum.
 package audit
 
 import (
@@ -60,6 +65,12 @@ type Report struct {
 	Refunds        int
 	RefundStatuses map[string]int
 	RefundedTotal  events.Money
+	// DirectPaid and DirectRefunded are what the legacy direct link took
+	// from customers and gave back (cutover).
+	DirectPaid, DirectRefunded events.Money
+	// ReserveFunded sums the fundings of reserve accounts; ReserveHeld
+	// what their sub-accounts hold for refunds (funded + posted − refunds).
+	ReserveFunded, ReserveHeld events.Money
 }
 
 // Clean reports whether no invariant was violated.
@@ -77,9 +88,15 @@ func (r Report) String() string {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "  %-17s %d\n", k, r.FinalStatuses[k])
 	}
-	fmt.Fprintf(&b, "money (CNY): opening %s = customers %s + reserve credits %s + suspense %s  (%d accounts; reversed %s)\n",
+	fmt.Fprintf(&b, "money (CNY): opening %s = customers %s + reserve credits net of refunds %s + suspense %s  (%d accounts; reversed %s)\n",
 		r.OpeningTotal, r.CustomerTotal, r.ReserveTotal, r.SuspenseTotal, r.AccountsChecked, r.ReversedTotal)
 	fmt.Fprintf(&b, "corrections %d; summarized postings %s\n", r.Corrections, r.SummarizedTotal)
+	if r.ReserveFunded.IsPositive() || r.ReserveHeld.IsPositive() {
+		fmt.Fprintf(&b, "reserve sub-accounts: funded %s, holding %s for refunds\n", r.ReserveFunded, r.ReserveHeld)
+	}
+	if r.DirectPaid.IsPositive() {
+		fmt.Fprintf(&b, "legacy direct link: paid %s, refunded %s\n", r.DirectPaid, r.DirectRefunded)
+	}
 	if r.Refunds > 0 {
 		fmt.Fprintf(&b, "refunds %d, reserve debits standing %s:", r.Refunds, r.RefundedTotal)
 		statuses := make([]string, 0, len(r.RefundStatuses))

@@ -11,6 +11,8 @@ import (
 type builder struct {
 	l   *Log
 	seq int
+	// reserve is the balance of reserve sub-account R#0 (refund tests).
+	reserve events.Money
 }
 
 func newBuilder() *builder { return &builder{l: NewLog()} }

@@ -13,6 +13,7 @@ func (l *Log) Check() Report {
 		FinalStatuses: map[string]int{}, OpeningTotal: events.ZeroCNY(), CustomerTotal: events.ZeroCNY(),
 		ReserveTotal: events.ZeroCNY(), SuspenseTotal: events.ZeroCNY(), ReversedTotal: events.ZeroCNY(),
 		SummarizedTotal: events.ZeroCNY(), RefundStatuses: map[string]int{}, RefundedTotal: events.ZeroCNY(),
+		DirectPaid: events.ZeroCNY(), DirectRefunded: events.ZeroCNY(), ReserveFunded: events.ZeroCNY(),
 	}
 	for _, a := range l.accounts {
 		r.OpeningTotal = add(r.OpeningTotal, a.opening)
@@ -33,11 +34,15 @@ func (l *Log) Check() Report {
 	refunded, refundSuspense := l.checkRefunds(&r)
 	r.ReserveTotal = sub(r.ReserveTotal, refunded)
 	r.SuspenseTotal = add(r.SuspenseTotal, refundSuspense)
-	// Conservation: what left customers is in reserve accounts or in
-	// suspense, never anywhere else.
+	l.checkDirect(&r)
+	l.checkLedgers(&r)
+	// Conservation: what left customers is in reserve accounts, in
+	// suspense, or (net) paid out over the legacy direct link, never
+	// anywhere else.
 	inFlight := add(add(r.CustomerTotal, r.ReserveTotal), r.SuspenseTotal)
+	inFlight = sub(add(inFlight, r.DirectPaid), r.DirectRefunded)
 	if !inFlight.Equal(r.OpeningTotal) {
-		l.violate("money not conserved: opening %s, customers+reserve+suspense %s", r.OpeningTotal, inFlight)
+		l.violate("money not conserved: opening %s, customers+reserve+suspense+direct net %s", r.OpeningTotal, inFlight)
 	}
 	for key := range l.requests {
 		if !l.outcomes[key] {

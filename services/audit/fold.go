@@ -21,6 +21,8 @@ func (l *Log) AddEvent(env events.Envelope, p events.Payload) {
 		l.accounts[e.PayerKey] = &account{opening: e.OpeningBalance, balance: e.OpeningBalance}
 	case events.AgreementSigned:
 		l.agreements[e.AgreementNo] = &agreement{perPayment: e.PerPaymentLimit, daily: e.DailyLimit, used: map[string]events.Money{}}
+	case events.AgreementImported: // a migrated stock agreement: limits alike
+		l.agreements[e.AgreementNo] = &agreement{perPayment: e.PerPaymentLimit, daily: e.DailyLimit, used: map[string]events.Money{}}
 	case events.PayerDebited:
 		l.debit(env, e)
 	case events.PayerDebitReversed:
@@ -67,7 +69,13 @@ func (l *Log) AddEvent(env events.Envelope, p events.Payload) {
 		p.corrected++
 		p.correctedAction, p.correctedAmount = e.Action, e.Amount
 	default:
-		l.addRefundEvent(env, p)
+		if l.addRefundEvent(env, p) {
+			l.ledgerDebit(p)
+			return
+		}
+		if !l.addLedgerEvent(p) {
+			l.addDirectEvent(env, p)
+		}
 	}
 }
 
@@ -123,23 +131,7 @@ func (l *Log) debit(env events.Envelope, e events.PayerDebited) {
 	if !acc.balance.Equal(e.BalanceAfter) {
 		l.violate("debit %s: bank recorded balance %s, replay gives %s", e.TxnID, e.BalanceAfter, acc.balance)
 	}
-	ag, ok := l.agreements[e.AgreementNo]
-	if !ok {
-		l.violate("debit %s under unknown agreement %s", e.TxnID, e.AgreementNo)
-		return
-	}
-	if e.Amount.Cmp(ag.perPayment) > 0 {
-		l.violate("debit %s of %s above per-payment limit %s", e.TxnID, e.Amount, ag.perPayment)
-	}
-	used, ok := ag.used[e.Day]
-	if !ok {
-		used = events.ZeroCNY()
-	}
-	used = add(used, e.Amount)
-	ag.used[e.Day] = used
-	if used.Cmp(ag.daily) > 0 {
-		l.violate("agreement %s: %s debited on %s, daily limit %s", e.AgreementNo, used, e.Day, ag.daily)
-	}
+	l.countAgainstLimits(e.TxnID, e.AgreementNo, e.Day, e.Amount)
 }
 
 func (l *Log) reverse(env events.Envelope, e events.PayerDebitReversed) {

@@ -6,18 +6,20 @@ import (
 	"fmt"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/logscan"
 	"github.com/paycore/paycore/services/topology"
 	"github.com/segmentio/kafka-go"
 )
 
-// FromKafka reads the topics of top as they are now and checks them.
-func FromKafka(ctx context.Context, brokers []string, top topology.Topology) (Report, error) {
+// FromKafka reads the topics of top as they are now and checks them,
+// connecting through c (nil: plaintext).
+func FromKafka(ctx context.Context, brokers []string, c *kafkaconn.Connector, top topology.Topology) (Report, error) {
 	l := NewLog()
 	reg := events.Catalog()
 	// Account and agreement events first: payments refer to them.
 	for _, rel := range []string{topology.PayerEvts, topology.ResEvents, topology.SagaEvents} {
-		err := logscan.Scan(ctx, brokers, top.Name(rel), func(m kafka.Message) error {
+		err := logscan.Scan(ctx, brokers, c, top.Name(rel), func(m kafka.Message) error {
 			env, err := events.Unmarshal(m.Value)
 			if err != nil {
 				return fmt.Errorf("%s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
@@ -33,13 +35,13 @@ func FromKafka(ctx context.Context, brokers []string, top topology.Topology) (Re
 			return Report{}, err
 		}
 	}
-	if err := logscan.Scan(ctx, brokers, top.Name(topology.Requests), func(m kafka.Message) error {
+	if err := logscan.Scan(ctx, brokers, c, top.Name(topology.Requests), func(m kafka.Message) error {
 		l.AddRequest(m.Value)
 		return nil
 	}); err != nil {
 		return Report{}, err
 	}
-	if err := logscan.Scan(ctx, brokers, top.Name(topology.Outcomes), func(m kafka.Message) error {
+	if err := logscan.Scan(ctx, brokers, c, top.Name(topology.Outcomes), func(m kafka.Message) error {
 		var o events.Outcome
 		if err := json.Unmarshal(m.Value, &o); err != nil {
 			l.violate("outcome %s/%d@%d unreadable: %v", m.Topic, m.Partition, m.Offset, err)
@@ -50,7 +52,7 @@ func FromKafka(ctx context.Context, brokers []string, top topology.Topology) (Re
 	}); err != nil {
 		return Report{}, err
 	}
-	if err := logscan.Scan(ctx, brokers, top.Name(topology.Rejects), func(kafka.Message) error {
+	if err := logscan.Scan(ctx, brokers, c, top.Name(topology.Rejects), func(kafka.Message) error {
 		l.AddRejected()
 		return nil
 	}); err != nil {

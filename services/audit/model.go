@@ -21,10 +21,15 @@ type Log struct {
 	rejected   int
 	// summaries are the summarized postings per reserve account, credits
 	// the per-transaction credits they must cover.
-	summaries  map[string]*summary
-	credits    map[string]events.Money // reserve account
-	refunds    map[string]*refund      // refund ID
-	violations []string
+	summaries map[string]*summary
+	credits   map[string]events.Money // reserve account
+	refunds   map[string]*refund      // refund ID
+	// directs are the payer bank's direct-link payments; directOut and
+	// directIn what left to and came back from the direct link.
+	directs             map[string]*directTxn
+	ledgers             map[string]*reserveLedger // reserve account
+	directOut, directIn events.Money
+	violations          []string
 }
 
 // summary is one reserve account's summarized postings (汇总记账), as
@@ -73,6 +78,7 @@ func NewLog() *Log {
 		seen: map[string]bool{}, accounts: map[string]*account{}, agreements: map[string]*agreement{},
 		payments: map[string]*payment{}, requests: map[string]bool{}, outcomes: map[string]bool{}, outcomeIDs: map[string]bool{},
 		summaries: map[string]*summary{}, credits: map[string]events.Money{}, refunds: map[string]*refund{},
+		directs: map[string]*directTxn{}, ledgers: map[string]*reserveLedger{}, directOut: events.ZeroCNY(), directIn: events.ZeroCNY(),
 	}
 }
 

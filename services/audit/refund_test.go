@@ -19,8 +19,33 @@ func (b *builder) refundStart(txn, id, amount string) {
 	b.add(txn, events.RefundStarted{Request: events.StartRefund{RefundID: id, TxnID: txn, Amount: events.CNY(amount)}})
 }
 
+// fundReserve funds reserve account R with 100.00, all of it credited to
+// its sub-account R#0.
+func (b *builder) fundReserve() {
+	b.add("R", events.ReserveFunded{FundingID: "f1", ReserveAccount: "R", Amount: events.CNY("100.00")})
+	b.add("R#0", events.SubAccountCredited{TransferID: "f1/0", ReserveAccount: "R", SubAccount: "R#0",
+		Amount: events.CNY("100.00"), BalanceAfter: events.CNY("100.00")})
+}
+
+// reserveDebit debits R#0, whose balance the builder follows.
 func (b *builder) reserveDebit(txn, id, amount string) {
-	b.add("R#0", events.ReserveDebited{TxnID: txn, RefundID: id, Amount: events.CNY(amount)})
+	after, err := b.reserve.Sub(events.CNY(amount))
+	if err != nil {
+		panic(err)
+	}
+	b.reserve = after
+	b.add("R#0", events.ReserveDebited{DebitID: "d-" + id, TxnID: txn, RefundID: id, ReserveAccount: "R", SubAccount: "R#0",
+		Amount: events.CNY(amount), BalanceAfter: after})
+}
+
+func (b *builder) reserveReturn(txn, id, amount string) {
+	after, err := b.reserve.Add(events.CNY(amount))
+	if err != nil {
+		panic(err)
+	}
+	b.reserve = after
+	b.add("R#0", events.ReserveDebitReversed{DebitID: "d-" + id, TxnID: txn, RefundID: id, SubAccount: "R#0",
+		Amount: events.CNY(amount), BalanceAfter: after})
 }
 
 func (b *builder) customerCredit(txn, id, amount, after string) {
@@ -59,7 +84,7 @@ func TestAuditRefunds(t *testing.T) {
 			b.refundStart(txn, "r1", "15.00")
 			b.reserveDebit(txn, "r1", "15.00")
 			b.add(key, events.PayerCreditRefused{TxnID: txn, RefundID: "r1", ReasonCode: events.ReasonAccountNotFound})
-			b.add("R#0", events.ReserveDebitReversed{TxnID: txn, RefundID: "r1", Amount: events.CNY("15.00")})
+			b.reserveReturn(txn, "r1", "15.00")
 			b.refundEnd("r1", events.StatusFailure)
 		}, ""},
 		{"presumed success with the credit unknown is suspense, still conserved", func(b *builder) {
@@ -129,6 +154,8 @@ func TestAuditRefunds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBuilder().openAndSign("100.00", "50.00", "80.00")
+			b.reserve = events.CNY("100.00")
+			b.fundReserve()
 			tt.log(b)
 			rep := b.l.Check()
 			if tt.want == "" {
@@ -137,6 +164,63 @@ func TestAuditRefunds(t *testing.T) {
 				}
 				if rep.Refunds == 0 {
 					t.Fatal("no refund counted")
+				}
+				return
+			}
+			if rep.Clean() || !strings.Contains(strings.Join(rep.Violations, "\n"), tt.want) {
+				t.Fatalf("want a violation containing %q, got:\n%s", tt.want, rep)
+			}
+		})
+	}
+}
+
+func TestAuditReserveSubAccounts(t *testing.T) {
+	tests := []struct {
+		name string
+		log  func(b *builder)
+		want string
+	}{
+		{"borrowed between sub-accounts and returned", func(b *builder) {
+			b.add("R#1", events.SubAccountLent{BorrowID: "b1", ReserveAccount: "R", SubAccount: "R#0", Requester: "R#1",
+				Amount: events.CNY("30.00"), BalanceAfter: events.CNY("70.00")})
+			b.add("R#1", events.BorrowReturned{BorrowID: "b1", ReserveAccount: "R", SubAccount: "R#1",
+				Amount: events.CNY("30.00"), BalanceAfter: events.CNY("30.00")})
+		}, ""},
+		{"lent but never returned", func(b *builder) {
+			b.add("R#1", events.SubAccountLent{BorrowID: "b1", ReserveAccount: "R", SubAccount: "R#0", Requester: "R#1",
+				Amount: events.CNY("30.00"), BalanceAfter: events.CNY("70.00")})
+		}, "30.00 lent between sub-accounts, 0.00 returned"},
+		{"a sub-account below zero", func(b *builder) {
+			b.paid(txn, "40.00", "60.00")
+			b.refundStart(txn, "r1", "40.00")
+			b.add("R#3", events.ReserveDebited{DebitID: "d1", TxnID: txn, RefundID: "r1", ReserveAccount: "R", SubAccount: "R#3",
+				Amount: events.CNY("40.00"), BalanceAfter: events.CNY("-40.00")})
+			b.customerCredit(txn, "r1", "40.00", "100.00")
+			b.refundEnd("r1", events.StatusSuccess)
+		}, "below zero"},
+		{"a share credited twice", func(b *builder) {
+			b.add("R#0", events.SubAccountCredited{TransferID: "f1/0", ReserveAccount: "R", SubAccount: "R#0",
+				Amount: events.CNY("100.00"), BalanceAfter: events.CNY("200.00")})
+		}, "credited twice"},
+		{"a reversal of another amount", func(b *builder) {
+			b.paid(txn, "40.00", "60.00")
+			b.refundStart(txn, "r1", "15.00")
+			b.reserveDebit(txn, "r1", "15.00")
+			b.add(key, events.PayerCreditRefused{TxnID: txn, RefundID: "r1", ReasonCode: events.ReasonAccountNotFound})
+			b.reserveReturn(txn, "r1", "16.00")
+			b.refundEnd("r1", events.StatusFailure)
+		}, "reversed as 16.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBuilder().openAndSign("100.00", "50.00", "80.00")
+			b.reserve = events.CNY("100.00")
+			b.fundReserve()
+			tt.log(b)
+			rep := b.l.Check()
+			if tt.want == "" {
+				if !rep.Clean() || !rep.ReserveHeld.Equal(events.CNY("100.00")) {
+					t.Fatalf("want clean with 100.00 held, got:\n%s", rep)
 				}
 				return
 			}

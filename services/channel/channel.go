@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/logscan"
 	"github.com/segmentio/kafka-go"
 )
@@ -22,10 +23,11 @@ type Client struct {
 	w *kafka.Writer
 }
 
-// NewClient returns a client publishing to requestsTopic.
-func NewClient(brokers []string, requestsTopic string) *Client {
+// NewClient returns a client publishing to requestsTopic, connecting
+// through c (nil: plaintext).
+func NewClient(brokers []string, c *kafkaconn.Connector, requestsTopic string) *Client {
 	return &Client{w: &kafka.Writer{
-		Addr: kafka.TCP(brokers...), Topic: requestsTopic,
+		Addr: kafka.TCP(brokers...), Transport: c.Transport(), Topic: requestsTopic,
 		Balancer: &kafka.Murmur2Balancer{}, RequiredAcks: kafka.RequireAll,
 		BatchSize: 1000, BatchBytes: 16 << 20, BatchTimeout: 2 * time.Millisecond, WriteTimeout: 10 * time.Second,
 	}}
@@ -80,6 +82,18 @@ func Pay(channelID, orderID, key, agreementNo string, amount events.Money) event
 	return request(events.RequestPay, channelID, orderID, key, events.PayBody{AgreementNo: agreementNo, Amount: amount})
 }
 
+// Refund builds a refund request of payment txnID (the transaction_id of
+// its outcome).
+func Refund(channelID, orderID, key, txnID string, amount events.Money) events.Request {
+	return request(events.RequestRefund, channelID, orderID, key, events.RefundBody{TxnID: txnID, Amount: amount})
+}
+
+// LegacyRefund builds a legacy_refund request of direct-path payment
+// txnID, paid by the institution's legacy refund method.
+func LegacyRefund(channelID, orderID, key, txnID string, amount events.Money) events.Request {
+	return request(events.RequestLegacyRefund, channelID, orderID, key, events.LegacyRefundBody{TxnID: txnID, Amount: amount})
+}
+
 // Outcomes follows the outcomes topic from its beginning and indexes
 // outcomes by order ID (by the record key when the request was unreadable).
 type Outcomes struct {
@@ -90,9 +104,10 @@ type Outcomes struct {
 	total   int
 }
 
-// Watch starts following topic until ctx ends.
-func Watch(ctx context.Context, brokers []string, topic string) (*Outcomes, error) {
-	msgs, err := logscan.Follow(ctx, brokers, topic)
+// Watch starts following topic until ctx ends, connecting through c
+// (nil: plaintext).
+func Watch(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string) (*Outcomes, error) {
+	msgs, err := logscan.Follow(ctx, brokers, c, topic)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 // Package metrics exposes what an operator watches on a running paycore:
 // consumer lag per processor and partition, batch sizes and latencies,
-// rebuild and snapshot times, poisoned records. It implements
+// rebuild and snapshot times, poisoned records, outcomes by status and
+// reason code, saga latencies. It implements
 // processor.Observer on Prometheus collectors and serves /metrics,
 // /healthz and /readyz.
 package metrics
@@ -35,6 +36,7 @@ type Metrics struct {
 	projRows  *prometheus.CounterVec
 	projTime  *prometheus.HistogramVec
 	projFails prometheus.Counter
+	decisions *decisions
 
 	mu      sync.Mutex
 	rebuilt map[string]bool // processor/partition that finished its rebuild
@@ -70,9 +72,10 @@ func New() *Metrics {
 			Help: "Time to insert one batch into a table.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"table"}),
 		projFails: prometheus.NewCounter(prometheus.CounterOpts{Name: "paycore_projector_insert_failures_total",
 			Help: "Failed ClickHouse insert attempts (retried with backoff)."}),
-		rebuilt: map[string]bool{},
+		rebuilt:   map[string]bool{},
+		decisions: newDecisions(),
 	}
-	m.registry.MustRegister(m.lag, m.records, m.batchSize, m.batchTime, m.rebuilds, m.rebuiltEv, m.snapshots, m.snapBytes, m.poisoned,
+	m.registry.MustRegister(m.decisions.outcomes, m.decisions.latency, m.lag, m.records, m.batchSize, m.batchTime, m.rebuilds, m.rebuiltEv, m.snapshots, m.snapBytes, m.poisoned,
 		m.projLag, m.projRows, m.projTime, m.projFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -20,6 +20,7 @@ import (
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/channel"
 	"github.com/paycore/paycore/services/config"
+	"github.com/paycore/paycore/services/cutover"
 	"github.com/paycore/paycore/services/payerbank"
 	"github.com/paycore/paycore/services/payerkey"
 	"github.com/paycore/paycore/services/topology"
@@ -83,9 +84,17 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	cfg.Saga.PayerFinalTimeout, cfg.Saga.ReserveFinalTimeout = 3*time.Second, 3*time.Second
 	cfg.Runtime.SessionTimeout = 6 * time.Second
 	fmt.Printf("\n== demo on topics %s* (%d partitions), faults on (seed %d)\n", k.Topology.Prefix, 6, seed)
-	if _, err := topology.Ensure(ctx, k.Brokers, k.Topology, topology.EnsureOptions{Create: true, Timeout: k.AdminTimeout}); err != nil {
+	if _, err := topology.Ensure(ctx, k.Brokers, k.Topology, topology.EnsureOptions{Create: true, Timeout: k.AdminTimeout, Connector: k.Connector}); err != nil {
 		return err
 	}
+	// The cutover runs too: the demo's own institutions are not in its
+	// rules, so their payments take NetsUnion; demoCutover moves one
+	// institution between the paths.
+	rules, err := cutover.Follow(ctx, k.Brokers, k.Connector, k.Topology.Name(topology.CutoverRules), events.Catalog(), nil)
+	if err != nil {
+		return err
+	}
+	cfg.Cutover.Enabled, cfg.Cutover.Rules = true, rules
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- app.Run(runCtx, cfg, false) }()
@@ -96,9 +105,9 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	if err != nil {
 		return err
 	}
-	client := channel.NewClient(k.Brokers, top.Name(topology.Requests))
+	client := channel.NewClient(k.Brokers, k.Connector, top.Name(topology.Requests))
 	defer client.Close()
-	outcomes, err := channel.Watch(runCtx, k.Brokers, top.Name(topology.Outcomes))
+	outcomes, err := channel.Watch(runCtx, k.Brokers, k.Connector, top.Name(topology.Outcomes))
 	if err != nil {
 		return err
 	}
@@ -113,7 +122,7 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 			OpeningBalance: events.CNY(fmt.Sprintf("%d.00", 2000+rng.IntN(18000))),
 		})
 	}
-	if err := bankadmin.OpenAccounts(ctx, k.Brokers, top.Name(topology.PayerInbox), d, accts); err != nil {
+	if err := bankadmin.OpenAccounts(ctx, k.Brokers, k.Connector, top.Name(topology.PayerInbox), d, accts); err != nil {
 		return err
 	}
 	fmt.Printf("opened %d customer accounts at the payer bank\n", len(accts))
@@ -187,9 +196,15 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	fmt.Printf("%d payments reached a final status in %v (%.0f payments/s; not a benchmark: see make bench)\n",
 		nPayments, elapsed.Round(time.Millisecond), float64(nPayments)/elapsed.Seconds())
 
-	printOutcomeSummary(outcomes, orders)
+	printOutcomeSummary("payments", outcomes, orders)
+	if err := demoRefunds(ctx, k, client, outcomes, run, orders); err != nil {
+		return err
+	}
+	if err := demoCutover(ctx, k, rules, cfg.Secrets, client, outcomes, run); err != nil {
+		return err
+	}
 	time.Sleep(500 * time.Millisecond) // let the last rejects land before the audit reads them
-	rep, err := audit.FromKafka(ctx, k.Brokers, top)
+	rep, err := audit.FromKafka(ctx, k.Brokers, k.Connector, top)
 	if err != nil {
 		return err
 	}
@@ -210,7 +225,7 @@ func runDemo(ctx context.Context, seed uint64, nAccounts, nPayments int) error {
 	if err := demoClearing(ctx, k, pc, run, lastFinished); err != nil {
 		return err
 	}
-	rep, err = audit.FromKafka(ctx, k.Brokers, top)
+	rep, err = audit.FromKafka(ctx, k.Brokers, k.Connector, top)
 	if err != nil {
 		return err
 	}
@@ -264,7 +279,7 @@ func startProjector(ctx context.Context, k config.Kafka, orderPrefix string, pay
 	return pc, stop, nil
 }
 
-func printOutcomeSummary(o *channel.Outcomes, orders []string) {
+func printOutcomeSummary(what string, o *channel.Outcomes, orders []string) {
 	type row struct{ status, reason string }
 	counts := map[row]int{}
 	for _, id := range orders {
@@ -284,7 +299,7 @@ func printOutcomeSummary(o *channel.Outcomes, orders []string) {
 		}
 		return rows[i].reason < rows[j].reason
 	})
-	fmt.Println("\n== final statuses of the payments")
+	fmt.Printf("\n== final statuses of the %s\n", what)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "STATUS\tREASON\tCOUNT")
 	for _, r := range rows {
