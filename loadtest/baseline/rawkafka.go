@@ -6,18 +6,23 @@ package baseline
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
 // RawKafkaConfig describes one raw produce+consume run.
 type RawKafkaConfig struct {
-	Brokers      []string
+	Brokers []string
+	// Connector authenticates and encrypts the Kafka connections; nil is
+	// plaintext.
+	Connector    *kafkaconn.Connector
 	Topic        string // created with Partitions partitions if missing
 	Partitions   int
 	Messages     int // total messages produced and consumed
@@ -60,7 +65,7 @@ func RunRawKafka(ctx context.Context, cfg RawKafkaConfig) (RawKafkaResult, error
 	if cfg.Producers == 0 {
 		cfg.Producers = 2
 	}
-	if err := createTopic(ctx, cfg.Brokers, cfg.Topic, cfg.Partitions); err != nil {
+	if err := createTopic(ctx, cfg.Brokers, cfg.Connector, cfg.Topic, cfg.Partitions); err != nil {
 		return RawKafkaResult{}, err
 	}
 	payload := make([]byte, cfg.MessageBytes)
@@ -74,7 +79,7 @@ func RunRawKafka(ctx context.Context, cfg RawKafkaConfig) (RawKafkaResult, error
 	errs := make(chan error, cfg.Partitions+cfg.Producers)
 	for p := 0; p < cfg.Partitions; p++ {
 		r := kafka.NewReader(kafka.ReaderConfig{
-			Brokers: cfg.Brokers, Topic: cfg.Topic, Partition: p,
+			Brokers: cfg.Brokers, Dialer: cfg.Connector.Dialer(), Topic: cfg.Topic, Partition: p,
 			MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 50 * time.Millisecond,
 			QueueCapacity: 1000,
 		})
@@ -97,7 +102,7 @@ func RunRawKafka(ctx context.Context, cfg RawKafkaConfig) (RawKafkaResult, error
 	}
 
 	w := &kafka.Writer{
-		Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.Topic,
+		Addr: kafka.TCP(cfg.Brokers...), Transport: cfg.Connector.Transport(), Topic: cfg.Topic,
 		Balancer: &kafka.Murmur2Balancer{}, RequiredAcks: kafka.RequireAll,
 		BatchSize: cfg.ProduceBatch, BatchBytes: 16 << 20, BatchTimeout: 5 * time.Millisecond,
 	}
@@ -141,15 +146,15 @@ func RunRawKafka(ctx context.Context, cfg RawKafkaConfig) (RawKafkaResult, error
 	}, nil
 }
 
-func createTopic(ctx context.Context, brokers []string, topic string, partitions int) error {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+func createTopic(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string, partitions int) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: c.Transport()}
 	resp, err := client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
 		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
 	}}})
 	if err != nil {
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
-	if err := resp.Errors[topic]; err != nil && err != kafka.TopicAlreadyExists {
+	if err := resp.Errors[topic]; err != nil && !errors.Is(err, kafka.TopicAlreadyExists) { // kafka-go wraps the code with the broker's message
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/projections/chconn"
 	"github.com/paycore/paycore/projections/projector"
 	"github.com/paycore/paycore/projections/tables"
@@ -21,7 +22,10 @@ import (
 
 // Config describes one run.
 type Config struct {
-	Brokers    []string
+	Brokers []string
+	// Connector authenticates and encrypts the Kafka connections; nil is
+	// plaintext.
+	Connector  *kafkaconn.Connector
 	ClickHouse chconn.Config
 	Topic      string // a fresh topic
 	Partitions int
@@ -108,7 +112,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	start = time.Now()
 	stats, err := projector.Replay(ctx, projector.Config{
-		Name: "loadtest", Brokers: cfg.Brokers, Topics: []string{cfg.Topic}, Conn: projConn,
+		Name: "loadtest", Brokers: cfg.Brokers, Connector: cfg.Connector, Topics: []string{cfg.Topic}, Conn: projConn,
 		Mapper: mapper, Registry: reg, MaxRows: cfg.BatchRows, MaxDelay: time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -151,12 +155,12 @@ func syntheticPayments(reg *events.Registry, n int) ([]events.Envelope, error) {
 }
 
 func produce(ctx context.Context, cfg Config, envs []events.Envelope) error {
-	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second}
+	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second, Transport: cfg.Connector.Transport()}
 	if _, err := client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{Topic: cfg.Topic, NumPartitions: cfg.Partitions, ReplicationFactor: 1}}}); err != nil {
 		return err
 	}
 	time.Sleep(time.Second) // leaders elected
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.Topic, Balancer: &kafka.Murmur2Balancer{},
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Transport: cfg.Connector.Transport(), Topic: cfg.Topic, Balancer: &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll, BatchSize: 5000, BatchBytes: 8 << 20, BatchTimeout: 5 * time.Millisecond}
 	defer w.Close()
 	msgs := make([]kafka.Message, 0, 5000)

@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
+	"github.com/paycore/paycore/loadtest/workload"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/audit"
 	"github.com/paycore/paycore/services/bankadmin"
@@ -25,12 +26,14 @@ import (
 	"github.com/paycore/paycore/services/payerbank"
 	"github.com/paycore/paycore/services/payerkey"
 	"github.com/paycore/paycore/services/topology"
-	"github.com/segmentio/kafka-go"
 )
 
 // Config describes one run.
 type Config struct {
-	Brokers    []string
+	Brokers []string
+	// Connector authenticates and encrypts the Kafka connections; nil is
+	// plaintext.
+	Connector  *kafkaconn.Connector
 	Prefix     string // a fresh topic prefix per run
 	Partitions int
 	Accounts   int // customers, each with one agreement
@@ -76,14 +79,14 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 		return Result{}, 0, err
 	}
 	acfg := app.Config{
-		Kafka:   config.Kafka{Brokers: cfg.Brokers, Topology: top, AdminTimeout: 10 * time.Second},
+		Kafka:   config.Kafka{Brokers: cfg.Brokers, Topology: top, AdminTimeout: 10 * time.Second, Connector: cfg.Connector},
 		Secrets: config.Secrets{PayerKey: "loadtest-payer-key", SMS: "loadtest-sms"},
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	acfg.PayerLink, acfg.ReserveLink = cfg.Faults, cfg.Faults
 	acfg.ReserveLink.Seed++
 	acfg.Runtime.SessionTimeout = 6 * time.Second
-	if _, err := topology.Ensure(ctx, cfg.Brokers, top, topology.EnsureOptions{Create: true}); err != nil {
+	if _, err := topology.Ensure(ctx, cfg.Brokers, top, topology.EnsureOptions{Create: true, Connector: cfg.Connector}); err != nil {
 		return Result{}, 0, err
 	}
 	runCtx, stop := context.WithCancel(ctx)
@@ -96,13 +99,13 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 	if err != nil {
 		return Result{}, 0, err
 	}
-	signingRecords, err := recordsWritten(ctx, cfg.Brokers, top)
+	signingRecords, err := recordsWritten(ctx, cfg.Brokers, cfg.Connector, top)
 	if err != nil {
 		return Result{}, 0, err
 	}
 
 	// Follow outcomes and time each order from send to final outcome.
-	outcomes, err := logscan.Follow(runCtx, cfg.Brokers, top.Name(topology.Outcomes))
+	outcomes, err := logscan.Follow(runCtx, cfg.Brokers, cfg.Connector, top.Name(topology.Outcomes))
 	if err != nil {
 		return Result{}, 0, err
 	}
@@ -133,9 +136,11 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 		}
 	}()
 
-	client := channel.NewClient(cfg.Brokers, top.Name(topology.Requests))
+	client := channel.NewClient(cfg.Brokers, cfg.Connector, top.Name(topology.Requests))
 	defer client.Close()
-	rng := rand.New(rand.NewPCG(cfg.Seed, 3))
+	// Every payment is paid on channel LOADTEST, so all of them credit one
+	// reserve account (RSV-LOADTEST): 100 % reserve skew.
+	gen := workload.New(cfg.Seed, len(agreements))
 	start := time.Now()
 	for i := 0; i < cfg.Payments; i += cfg.SendBatch {
 		for {
@@ -153,8 +158,8 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 		mu.Lock()
 		for j := range reqs {
 			order := fmt.Sprintf("%sp%d", cfg.Prefix, i+j)
-			fen := 100 + rng.IntN(9900)
-			reqs[j] = channel.Pay("LOADTEST", order, order, agreements[rng.IntN(len(agreements))], events.CNY(fmt.Sprintf("%d.%02d", fen/100, fen%100)))
+			p := gen.Next()
+			reqs[j] = channel.Pay("LOADTEST", order, order, agreements[p.Customer], p.Amount)
 			sentAt[order] = now
 		}
 		mu.Unlock()
@@ -172,7 +177,7 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 		return Result{}, 0, fmt.Errorf("%d of %d payments finished before the deadline", got, cfg.Payments)
 	}
 	time.Sleep(time.Second) // let trailing records (rejects, log copies) land before counting
-	written, err := recordsWritten(ctx, cfg.Brokers, top)
+	written, err := recordsWritten(ctx, cfg.Brokers, cfg.Connector, top)
 	if err != nil {
 		return Result{}, 0, err
 	}
@@ -185,7 +190,7 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 	}
 	mu.Unlock()
 	if cfg.Audit {
-		rep, err := audit.FromKafka(ctx, cfg.Brokers, top)
+		rep, err := audit.FromKafka(ctx, cfg.Brokers, cfg.Connector, top)
 		if err != nil {
 			return Result{}, 0, err
 		}
@@ -204,14 +209,14 @@ func signAll(ctx context.Context, cfg app.Config, n int) ([]string, error) {
 	accts := make([]bankadmin.Account, n)
 	for i := range accts {
 		accts[i] = bankadmin.Account{Number: fmt.Sprintf("622209%013d", i), HolderName: fmt.Sprintf("Load %d", i),
-			IDNumber: fmt.Sprintf("1101051990%07dX", i), Phone: fmt.Sprintf("139%08d", i), OpeningBalance: events.CNY("100000000.00")}
+			IDNumber: fmt.Sprintf("1101051990%07dX", i), Phone: fmt.Sprintf("139%08d", i), OpeningBalance: events.CNY(workload.OpeningBalance)}
 	}
-	if err := bankadmin.OpenAccounts(ctx, cfg.Kafka.Brokers, top.Name(topology.PayerInbox), d, accts); err != nil {
+	if err := bankadmin.OpenAccounts(ctx, cfg.Kafka.Brokers, cfg.Kafka.Connector, top.Name(topology.PayerInbox), d, accts); err != nil {
 		return nil, err
 	}
-	client := channel.NewClient(cfg.Kafka.Brokers, top.Name(topology.Requests))
+	client := channel.NewClient(cfg.Kafka.Brokers, cfg.Kafka.Connector, top.Name(topology.Requests))
 	defer client.Close()
-	outcomes, err := channel.Watch(ctx, cfg.Kafka.Brokers, top.Name(topology.Outcomes))
+	outcomes, err := channel.Watch(ctx, cfg.Kafka.Brokers, cfg.Kafka.Connector, top.Name(topology.Outcomes))
 	if err != nil {
 		return nil, err
 	}
@@ -243,15 +248,15 @@ func signAll(ctx context.Context, cfg app.Config, n int) ([]string, error) {
 
 // recordsWritten sums the end offsets of every topic of top: the topics
 // are fresh, so that is every record the run wrote.
-func recordsWritten(ctx context.Context, brokers []string, top topology.Topology) (int64, error) {
+func recordsWritten(ctx context.Context, brokers []string, c *kafkaconn.Connector, top topology.Topology) (int64, error) {
 	var total int64
 	for _, t := range top.Topics {
-		ids, err := logscan.Partitions(ctx, brokers, t.Name)
+		ids, err := logscan.Partitions(ctx, brokers, c, t.Name)
 		if err != nil {
 			return 0, err
 		}
 		for _, p := range ids {
-			conn, err := kafka.DialLeader(ctx, "tcp", brokers[0], t.Name, p)
+			conn, err := c.DialLeader(ctx, brokers[0], t.Name, p)
 			if err != nil {
 				return 0, err
 			}

@@ -3,6 +3,8 @@
 // measured in the same run; see loadtest/RESULTS.md.
 //
 //	go run ./loadtest/cmd/paycore-load baseline -partitions 1,4,12 -messages 200000 -runs 3
+//	go run ./loadtest/cmd/paycore-load scenario -name spike -runs 3
+//	go run ./loadtest/cmd/paycore-load scaleout -partitions 1,3,6,12 -instances 1,2,3 [-brokers 3]
 package main
 
 import (
@@ -14,15 +16,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/loadtest/baseline"
+	"github.com/paycore/paycore/services/config"
 )
+
+// connector is how every scenario connects to Kafka: the paycore binary's
+// PAYCORE_KAFKA_SASL_*, _USERNAME, _PASSWORD(_FILE) and _TLS* settings.
+var connector *kafkaconn.Connector
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: paycore-load baseline|sagas|projection [flags]")
+		fmt.Fprintln(os.Stderr, "usage: paycore-load baseline|sagas|projection|reconciliation|scenario|scaleout [flags]")
 		os.Exit(2)
 	}
-	var err error
+	sec, err := config.KafkaSecurityFromEnv()
+	if err == nil {
+		connector, err = kafkaconn.New(sec)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "paycore-load:", err)
+		os.Exit(1)
+	}
 	switch os.Args[1] {
 	case "baseline":
 		err = runBaseline(os.Args[2:])
@@ -32,6 +47,10 @@ func main() {
 		err = runReconciliation(os.Args[2:])
 	case "projection":
 		err = runProjection(os.Args[2:])
+	case "scenario":
+		err = runScenario(os.Args[2:])
+	case "scaleout":
+		err = runScaleout(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown scenario %q", os.Args[1])
 	}
@@ -67,7 +86,7 @@ func runBaseline(args []string) error {
 		var rates, mbs []float64
 		for r := 0; r < *runs; r++ {
 			res, err := baseline.RunRawKafka(ctx, baseline.RawKafkaConfig{
-				Brokers: brokersFromEnv(), Topic: fmt.Sprintf("loadtest.raw.%d.p%d.r%d", stamp, p, r),
+				Brokers: brokersFromEnv(), Connector: connector, Topic: fmt.Sprintf("loadtest.raw.%d.p%d.r%d", stamp, p, r),
 				Partitions: p, Messages: *messages, MessageBytes: *size,
 			})
 			if err != nil {

@@ -28,7 +28,7 @@ func runProjection(args []string) error {
 	stamp := time.Now().Unix()
 	for r := 0; r < *runs; r++ {
 		res, err := projection.Run(ctx, projection.Config{
-			Brokers: brokersFromEnv(), ClickHouse: chconn.ConfigFromEnv(),
+			Brokers: brokersFromEnv(), Connector: connector, ClickHouse: chconn.ConfigFromEnv(),
 			Topic: fmt.Sprintf("loadtest.projection.%d.%d", stamp, r), Partitions: *partitions, Events: *n, BatchRows: *batch,
 		})
 		if err != nil {

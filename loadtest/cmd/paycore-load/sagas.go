@@ -52,14 +52,14 @@ func runSagas(args []string) error {
 	fmt.Printf("%-4s %10s %12s %10s %10s %12s %8s %s\n", "run", "pay/s", "records/pay", "p50", "p99", "raw msg/s", "ratio", "statuses")
 	for r := 0; r < *runs; r++ {
 		raw, err := baseline.RunRawKafka(ctx, baseline.RawKafkaConfig{
-			Brokers: brokersFromEnv(), Topic: fmt.Sprintf("loadtest.raw.%d.%d", stamp, r),
+			Brokers: brokersFromEnv(), Connector: connector, Topic: fmt.Sprintf("loadtest.raw.%d.%d", stamp, r),
 			Partitions: *partitions, Messages: *rawMessages, MessageBytes: 1024,
 		})
 		if err != nil {
 			return err
 		}
 		res, signing, err := sagas.Run(ctx, sagas.Config{
-			Brokers: brokersFromEnv(), Prefix: fmt.Sprintf("loadtest.sagas.%d.%d.", stamp, r),
+			Brokers: brokersFromEnv(), Connector: connector, Prefix: fmt.Sprintf("loadtest.sagas.%d.%d.", stamp, r),
 			Partitions: *partitions, Accounts: *accounts, Payments: *payments, Seed: uint64(r + 1),
 			Faults: link, SendBatch: 250, InFlight: *inflight, Audit: *audit,
 		})
