@@ -41,6 +41,7 @@ func Catalog() *Registry {
 	r.Register(DebitPayer{})
 	r.Register(QueryDebit{})
 	r.Register(ReverseDebit{})
+	r.Register(AccountOpenedV1{}) // read-only: upcast to v2 below
 	r.Register(AccountOpened{})
 	r.Register(SigningVerified{})
 	r.Register(SigningRefused{})
@@ -91,8 +92,66 @@ func Catalog() *Registry {
 	r.Register(PayerCreditRefused{})
 	r.Register(PayerCreditStatusReported{})
 
+	// Reserve sub-accounts (分户): funding, spreading and rebalancing.
+	r.Register(ReserveFunded{})
+	r.Register(CreditSubAccount{})
+	r.Register(SubAccountCredited{})
+	r.Register(ReserveDebitHeld{})
+	r.Register(BorrowStarted{})
+	r.Register(BorrowFromSibling{})
+	r.Register(SubAccountLent{})
+	r.Register(BorrowReturned{})
+
+	// Migration of stock agreements: the payer-bank import and the
+	// mapping log.
+	r.Register(ImportAgreement{})
+	r.Register(AgreementImported{})
+	r.Register(AgreementImportRefused{})
+	r.Register(AgreementMapped{})
+
+	// Cutover: routing rules and decisions, the legacy direct path and its
+	// refunds, and the payer bank's side of the direct link.
+	r.Register(CutoverRulesPublished{})
+	r.Register(RoutePayment{})
+	r.Register(PaymentRouted{})
+	r.Register(StartDirectPayment{})
+	r.Register(FireDirectDeadline{})
+	r.Register(DirectPaymentStarted{})
+	r.Register(DirectPaymentStepChanged{})
+	r.Register(DirectPaymentFinished{})
+	r.Register(StartLegacyRefund{})
+	r.Register(LegacyRefundRejected{})
+	r.Register(LegacyRefundRedirected{})
+	r.Register(LegacyRefundStarted{})
+	r.Register(LegacyRefundStepChanged{})
+	r.Register(LegacyRefundFinished{})
+	r.Register(ReceivePrefund{})
+	r.Register(PrefundReceived{})
+	r.Register(DrawPrefund{})
+	r.Register(PrefundDrawn{})
+	r.Register(PrefundDrawRefused{})
+	r.Register(ReturnPrefund{})
+	r.Register(PrefundReturned{})
+	r.Register(RecordAdvance{})
+	r.Register(RefundAdvanced{})
+	r.Register(RepayAdvance{})
+	r.Register(AdvanceRepaid{})
+	r.Register(RepaymentRefused{})
+	r.Register(DirectDebit{})
+	r.Register(QueryDirectDebit{})
+	r.Register(DirectDebited{})
+	r.Register(DirectDebitRefused{})
+	r.Register(DirectDebitStatusReported{})
+	r.Register(DirectRefundCredit{})
+	r.Register(QueryDirectRefundCredit{})
+	r.Register(DirectRefundCredited{})
+	r.Register(DirectRefundCreditRefused{})
+	r.Register(DirectRefundCreditStatusReported{})
+
 	// Never remove or reuse a (type, version) that has been written to a
-	// log: add a new version.
+	// log: add a new version, keep the old struct frozen, and register an
+	// upcaster from it (see Upcast).
+	Upcast(r, upcastAccountOpenedV1)
 
 	return r
 }

@@ -17,6 +17,9 @@ const (
 	RequestTerminateAgreement = "terminate_agreement"
 	RequestPay                = "pay"
 	RequestRefund             = "refund"
+	// RequestLegacyRefund refunds a payment made over the legacy direct
+	// path (see LegacyRefundBody).
+	RequestLegacyRefund = "legacy_refund"
 )
 
 // Request is what a channel publishes. Body depends on Type (see the
@@ -74,6 +77,17 @@ type RefundBody struct {
 	Amount Money  `json:"amount"`
 }
 
+// LegacyRefundBody refunds part or all of a payment that took the legacy
+// direct path (its outcome has path "direct"). The institution's legacy
+// refund method decides how: the bank advances the money (bank_advance),
+// pays it out of the institution's prefunded account (prefund), or the
+// path is closed and the answer is redirected (closed). Together the
+// refunds of one payment never exceed it.
+type LegacyRefundBody struct {
+	TxnID  string `json:"txn_id"`
+	Amount Money  `json:"amount"`
+}
+
 // Outcome statuses (Outcome.Status).
 const (
 	StatusRejected        = "rejected"         // request refused before any money moved; see ReasonCode
@@ -85,6 +99,10 @@ const (
 	StatusFailure         = "failure"          // payment: a leg refused; anything done was reversed
 	StatusPresumedSuccess = "presumed_success" // payment: payer debited, reserve leg unknown at the deadline
 	StatusPresumedFailure = "presumed_failure" // payment: payer leg unknown at the deadline
+	// StatusRedirected answers a legacy_refund whose institution closed the
+	// legacy refund path: no money moved; pay the customer by super online
+	// banking (reason refund_path_closed).
+	StatusRedirected = "redirected"
 	// A refund ends in success, failure, presumed_success or
 	// presumed_failure too, with the legs reversed: the reserve debit plays
 	// the payer leg's part (unknown: presumed_failure) and the customer's
@@ -94,6 +112,9 @@ const (
 // Outcome answers one request, on the outcomes topic keyed by OrderID.
 // OutcomeID is stable: a redelivered outcome has the same ID, so channels
 // deduplicate on it. Fields that do not apply to a request type are empty.
+// Path and RouteVersion are set by the legacy direct path only: "direct"
+// and the cutover rules version that routed the payment there, on the
+// payment's outcome and on its legacy refunds' outcomes.
 type Outcome struct {
 	OutcomeID      string    `json:"outcome_id"`
 	RequestType    string    `json:"request_type"`
@@ -108,6 +129,8 @@ type Outcome struct {
 	SigningID      string    `json:"signing_id,omitempty"`
 	AgreementNo    string    `json:"agreement_no,omitempty"`
 	Amount         *Money    `json:"amount,omitempty"`
+	Path           string    `json:"path,omitempty"`
+	RouteVersion   int       `json:"route_version,omitempty"`
 	DecidedAt      time.Time `json:"decided_at"`
 }
 

@@ -42,6 +42,13 @@ type Envelope struct {
 	// Payload is the JSON object encoding of the registered payload type
 	// for (Type, Version).
 	Payload json.RawMessage `json:"payload"`
+	// Chain links the event to its aggregate's previous event in the event
+	// log: 64 lowercase hex digits of HMAC-SHA256(key, previous event's
+	// chain value || this envelope encoded without Chain), set by the
+	// processor runtime when it appends the event (see package
+	// events/chain). Absent on events written before chaining existed, on
+	// commands and on replies.
+	Chain string `json:"chain,omitempty"`
 }
 
 // Validate checks the envelope's own invariants (not the payload's
@@ -86,8 +93,25 @@ func (e Envelope) validate(payloadIsJSON bool) error {
 		return missing("payload")
 	case payloadIsJSON && !startsJSONObject(e.Payload), !payloadIsJSON && !isJSONObject(e.Payload):
 		return invalid("payload", "payload must be a JSON object")
+	case e.Chain != "" && !isChainValue(e.Chain):
+		return invalid("chain", quote(e.Chain)+" is not 64 lowercase hex digits")
 	}
 	return nil
+}
+
+// ChainPattern is the grammar of Envelope.Chain.
+const ChainPattern = `^[0-9a-f]{64}$`
+
+func isChainValue(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func missing(field string) error {

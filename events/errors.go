@@ -21,8 +21,9 @@ const (
 	CodeEnvelopeFieldMissing = "envelope_field_missing" // a required envelope field is absent or zero
 	CodeEnvelopeFieldInvalid = "envelope_field_invalid" // an envelope field is present but ill-formed
 
-	CodeEventTypeUnknown = "event_type_unknown" // (type, version) not in the registry
-	CodePayloadInvalid   = "payload_invalid"    // payload does not match its registered Go type
+	CodeEventTypeUnknown       = "event_type_unknown"       // (type, version) not in the registry
+	CodeEventVersionSuperseded = "event_version_superseded" // an old version, readable but never written
+	CodePayloadInvalid         = "payload_invalid"          // payload does not match its registered Go type
 )
 
 // Sentinels for errors.Is. A returned *Error matches the sentinel with the
@@ -40,8 +41,9 @@ var (
 	ErrEnvelopeFieldMissing = &Error{code: CodeEnvelopeFieldMissing}
 	ErrEnvelopeFieldInvalid = &Error{code: CodeEnvelopeFieldInvalid}
 
-	ErrUnknownEventType = &Error{code: CodeEventTypeUnknown}
-	ErrPayloadInvalid   = &Error{code: CodePayloadInvalid}
+	ErrUnknownEventType  = &Error{code: CodeEventTypeUnknown}
+	ErrVersionSuperseded = &Error{code: CodeEventVersionSuperseded}
+	ErrPayloadInvalid    = &Error{code: CodePayloadInvalid}
 )
 
 // Error is the validation error returned throughout this package. Code is

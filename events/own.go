@@ -39,5 +39,9 @@ func (r *Registry) DecodeOwn(e Envelope) (Payload, error) {
 	if !ok {
 		return nil, newError(CodeEventTypeUnknown, "type", k.String()+" is not registered", nil)
 	}
-	return decodePayload(k, reg.goType, e.Payload)
+	p, err := decodePayload(k, reg.goType, e.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return r.upcastToCurrent(k, p)
 }

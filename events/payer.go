@@ -100,18 +100,49 @@ type ReverseDebit struct {
 func (ReverseDebit) EventType() string { return "payer.reverse_debit" }
 func (ReverseDebit) EventVersion() int { return 1 }
 
-// AccountOpened records a customer account at the payer bank.
+// AccountOpened records a customer account at the payer bank (version 2;
+// version 1 is AccountOpenedV1, read through an upcaster).
+//
+// Version 2 records the holder's identity as one structured member with
+// the kind of identity document made explicit. NetsUnion identifies an
+// agreement's holder by document type and number together (证件类型 +
+// 证件号码); version 1 kept only the number, which meant a resident
+// identity card without saying so. Grouping name, document and phone also
+// makes the identity a signing must match one value.
 type AccountOpened struct {
-	PayerKey       string `json:"payer_key"`
-	Account        string `json:"account"`
-	HolderName     string `json:"holder_name"`
-	IDNumber       string `json:"id_number"`
-	Phone          string `json:"phone"`
-	OpeningBalance Money  `json:"opening_balance"`
+	PayerKey       string        `json:"payer_key"`
+	Account        string        `json:"account"`
+	Holder         AccountHolder `json:"holder"`
+	OpeningBalance Money         `json:"opening_balance"`
 }
 
 func (AccountOpened) EventType() string { return "payer.account_opened" }
-func (AccountOpened) EventVersion() int { return 1 }
+func (AccountOpened) EventVersion() int { return 2 }
+
+// Validate requires the identity document's type: an identity without it
+// cannot be matched against a signing.
+func (e AccountOpened) Validate() error {
+	if e.Holder.IDType == "" {
+		return newError(CodePayloadInvalid, "holder.id_type", "required", nil)
+	}
+	return nil
+}
+
+// AccountHolder is the identity the payer bank holds for an account, the
+// one a signing must match.
+type AccountHolder struct {
+	Name string `json:"name"`
+	// IDType is the kind of identity document IDNumber belongs to, such as
+	// IDTypeResidentID.
+	IDType   string `json:"id_type"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone"`
+}
+
+// IDTypeResidentID is the PRC resident identity card (居民身份证, NetsUnion
+// document type 01): the document of every account opened before
+// AccountOpened version 2, and of every account OpenAccount opens.
+const IDTypeResidentID = "resident_id"
 
 // SigningVerified records that the bank matched the holder's identity and
 // sent an SMS code valid until CodeExpiresAt. It is also the reply to the

@@ -40,6 +40,13 @@ const (
 	ReasonReserveInsufficient   = "insufficient_reserve_funds"
 	ReasonReserveDebitUnknown   = "reserve_debit_unknown"
 	ReasonPayerCreditUnknown    = "payer_credit_unknown"
+
+	// Legacy direct path (cutover) and its refunds.
+	ReasonNotDirectPayment      = "not_direct_payment"
+	ReasonRefundPathClosed      = "refund_path_closed"
+	ReasonPrefundInsufficient   = "prefund_insufficient"
+	ReasonRepaymentExceedsDebt  = "repayment_exceeds_debt"
+	ReasonLegacyPathUnavailable = "legacy_path_unavailable"
 )
 
 // Reasons maps every reason code to its meaning for channel developers.
@@ -78,6 +85,11 @@ var Reasons = map[string]string{
 	ReasonReserveInsufficient:   "the channel's reserve account (all its sub-accounts together) holds less than the refund",
 	ReasonReserveDebitUnknown:   "presumed failure: the reserve bank's answer to the refund debit stayed unknown until the deadline",
 	ReasonPayerCreditUnknown:    "presumed success: the payer bank's answer to the refund credit stayed unknown until the deadline",
+	ReasonNotDirectPayment:      "no payment with this txn_id took the legacy direct path (refund NetsUnion payments with refund)",
+	ReasonRefundPathClosed:      "the institution's legacy refund path is closed: no money moved; pay the customer by super online banking (超级网银)",
+	ReasonPrefundInsufficient:   "the institution's prefunded balance for legacy refunds is lower than the refund",
+	ReasonRepaymentExceedsDebt:  "the repayment is above the institution's outstanding advanced refunds",
+	ReasonLegacyPathUnavailable: "this paycore runs without the legacy direct path (cutover not enabled)",
 	CodeAmountMalformed:         "amount is not a decimal string such as \"12.34\"",
 	CodeAmountNegative:          "amount is negative",
 	CodeAmountNotPositive:       "amount must be greater than zero",

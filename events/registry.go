@@ -60,13 +60,14 @@ type registration struct {
 // concurrent use by New, Decode, Lookup and Types. Register is not safe to
 // call concurrently with anything.
 type Registry struct {
-	byKind map[Kind]registration
-	byType map[reflect.Type]Kind
+	byKind  map[Kind]registration
+	byType  map[reflect.Type]Kind
+	upcasts map[Kind]upcast // old version → next version; see Upcast
 }
 
 // NewRegistry returns an empty registry. Most code wants Catalog instead.
 func NewRegistry() *Registry {
-	return &Registry{byKind: map[Kind]registration{}, byType: map[reflect.Type]Kind{}}
+	return &Registry{byKind: map[Kind]registration{}, byType: map[reflect.Type]Kind{}, upcasts: map[Kind]upcast{}}
 }
 
 // Register adds p's type under (p.EventType(), p.EventVersion()). p must be
@@ -122,11 +123,16 @@ func (r *Registry) Lookup(k Kind) (reflect.Type, bool) {
 // (see Validator) and marshalled, OccurredAt is normalised to UTC, and the
 // envelope is checked with Envelope.Validate. p's type must be registered,
 // which guarantees that every event produced can be decoded by the same
-// registry; otherwise New fails with ErrUnknownEventType.
+// registry; otherwise New fails with ErrUnknownEventType. A version
+// superseded by an upcaster (see Upcast) is read-only: New fails with
+// ErrVersionSuperseded.
 func (r *Registry) New(aggregateID string, seq uint64, p Payload, meta Meta) (Envelope, error) {
 	k, ok := r.byType[reflect.TypeOf(p)]
 	if !ok {
 		return Envelope{}, newError(CodeEventTypeUnknown, "type", goTypeName(p)+" is not registered", nil)
+	}
+	if r.Superseded(k) {
+		return Envelope{}, newError(CodeEventVersionSuperseded, "version", k.String()+" is superseded by "+r.Current(k).String()+" and is never written", nil)
 	}
 	if err := validatePayload(k, p); err != nil {
 		return Envelope{}, err
@@ -157,9 +163,11 @@ func (r *Registry) New(aggregateID string, seq uint64, p Payload, meta Meta) (En
 // the payload must be one JSON object whose member names match the struct's
 // json tags exactly, with no unknown or duplicate members, and with every
 // required member present and non-null; nested values are decoded with
-// DisallowUnknownFields; finally Validator runs. Unknown (type, version)
-// fails with ErrUnknownEventType, payload problems with ErrPayloadInvalid
-// (wrapping the precise cause, e.g. ErrAmountMalformed).
+// DisallowUnknownFields; finally Validator runs. A superseded version is
+// then converted to the current one (see Upcast), so the result's kind may
+// be newer than e's. Unknown (type, version) fails with
+// ErrUnknownEventType, payload problems with ErrPayloadInvalid (wrapping
+// the precise cause, e.g. ErrAmountMalformed).
 func (r *Registry) Decode(e Envelope) (Payload, error) {
 	// The strict decode below rejects malformed payload JSON itself.
 	if err := e.validate(true); err != nil {
@@ -180,7 +188,11 @@ func (r *Registry) Decode(e Envelope) (Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodePayload(k, reg.goType, e.Payload)
+	p, err := decodePayload(k, reg.goType, e.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return r.upcastToCurrent(k, p)
 }
 
 // decodePayload decodes raw into a new value of goType with unknown

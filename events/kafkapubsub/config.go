@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -13,6 +14,10 @@ import (
 type PublisherConfig struct {
 	// Brokers are bootstrap addresses, host:port. Required.
 	Brokers []string
+
+	// Connector authenticates and encrypts the connections (SASL, TLS).
+	// Default nil: plaintext.
+	Connector *kafkaconn.Connector
 
 	// ClientID names the producer in broker logs and quotas. Default "paycore".
 	ClientID string
@@ -108,6 +113,10 @@ func (c PublisherConfig) Validate() error {
 type SubscriberConfig struct {
 	// Brokers are bootstrap addresses, host:port. Required.
 	Brokers []string
+
+	// Connector authenticates and encrypts the connections (SASL, TLS).
+	// Default nil: plaintext.
+	Connector *kafkaconn.Connector
 
 	// ConsumerGroup is the Kafka consumer group every subscription of this
 	// Subscriber joins. Required: offsets are committed to the group, which

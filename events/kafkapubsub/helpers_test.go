@@ -97,7 +97,7 @@ func readRaw(t testing.TB, brokers []string, topic string) []kafka.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	parts, err := kafkaadmin.Partitions(ctx, brokers, 5*time.Second, topic)
+	parts, err := kafkaadmin.Partitions(ctx, brokers, nil, 5*time.Second, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func header(rec kafka.Message, key string) (string, bool) {
 func deleteTopicsWithPrefix(t *testing.T, brokers []string, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	all, err := kafkaadmin.Topics(ctx, brokers, 5*time.Second)
+	all, err := kafkaadmin.Topics(ctx, brokers, nil, 5*time.Second)
 	if err != nil {
 		t.Errorf("listing topics for cleanup: %v", err)
 		return
@@ -156,7 +156,7 @@ func deleteTopicsWithPrefix(t *testing.T, brokers []string, prefix string) {
 			ours = append(ours, name)
 		}
 	}
-	if err := kafkaadmin.DeleteTopics(ctx, brokers, 5*time.Second, ours...); err != nil {
+	if err := kafkaadmin.DeleteTopics(ctx, brokers, nil, 5*time.Second, ours...); err != nil {
 		t.Errorf("deleting suite topics: %v", err)
 	}
 }

@@ -58,11 +58,12 @@ func NewSubscriber(cfg SubscriberConfig, logger watermill.LoggerAdapter) (*Subsc
 	s := &Subscriber{
 		cfg:    cfg,
 		logger: logger,
-		dialer: &kafka.Dialer{ClientID: cfg.ClientID, Timeout: cfg.DialTimeout, DualStack: true},
+		dialer: cfg.Connector.SecureDialer(&kafka.Dialer{ClientID: cfg.ClientID, Timeout: cfg.DialTimeout, DualStack: true}),
 	}
 	if cfg.PoisonTopic != "" {
 		s.poisonCfg = PublisherConfig{
 			Brokers:      cfg.Brokers,
+			Connector:    cfg.Connector,
 			ClientID:     cfg.ClientID,
 			DialTimeout:  cfg.DialTimeout,
 			WriteTimeout: cfg.PoisonWriteTimeout,
@@ -132,7 +133,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 func (s *Subscriber) checkTopic(ctx context.Context, topic string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.MetadataTimeout)
 	defer cancel()
-	if _, err := kafkaadmin.Partitions(ctx, s.cfg.Brokers, s.cfg.DialTimeout, topic); err != nil {
+	if _, err := kafkaadmin.Partitions(ctx, s.cfg.Brokers, s.cfg.Connector, s.cfg.DialTimeout, topic); err != nil {
 		if errors.Is(err, ErrTopicMissing) {
 			return fmt.Errorf("kafkapubsub: subscribing to %q: %w (create it with services/topology, or SubscribeInitialize)", topic, err)
 		}
@@ -184,7 +185,7 @@ func (s *Subscriber) SubscribeInitialize(topic string) error {
 		topics = append(topics, s.cfg.PoisonTopic)
 	}
 	for _, t := range topics {
-		_, err := kafkaadmin.CreateTopic(ctx, s.cfg.Brokers, s.cfg.DialTimeout, t, s.cfg.InitializePartitions, s.cfg.InitializeReplicationFactor)
+		_, err := kafkaadmin.CreateTopic(ctx, s.cfg.Brokers, s.cfg.Connector, s.cfg.DialTimeout, t, s.cfg.InitializePartitions, s.cfg.InitializeReplicationFactor)
 		if err != nil {
 			return fmt.Errorf("kafkapubsub: initializing topic: %w", err)
 		}

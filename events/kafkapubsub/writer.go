@@ -14,11 +14,11 @@ import (
 // newWriter builds the synchronous, acks=all writer the Publisher and the
 // poison path of the Subscriber share.
 func newWriter(cfg PublisherConfig, logger watermill.LoggerAdapter) (*kafka.Writer, *kafka.Transport) {
-	transport := &kafka.Transport{
+	transport := cfg.Connector.SecureTransport(&kafka.Transport{
 		ClientID:    cfg.ClientID,
 		DialTimeout: cfg.DialTimeout,
 		MetadataTTL: cfg.MetadataMaxAge,
-	}
+	})
 	return &kafka.Writer{
 		Addr: kafka.TCP(cfg.Brokers...),
 		// Murmur2 is the Java client's default partitioner (and

@@ -33,6 +33,7 @@ func envelopeSchema() *jsonschema.Schema {
 	constrain(s, "correlation_id", func(p *jsonschema.Schema) { p.MinLength = &one })
 	constrain(s, "causation_id", func(p *jsonschema.Schema) { p.MinLength = &one })
 	constrain(s, "payload", func(p *jsonschema.Schema) { p.Type = "object" })
+	constrain(s, "chain", func(p *jsonschema.Schema) { p.Pattern = events.ChainPattern })
 	return s
 }
 

@@ -53,7 +53,11 @@ func Files(reg *events.Registry) (map[string][]byte, error) {
 	files[EnvelopeFile] = env
 	for _, k := range reg.Types() {
 		t, _ := reg.Lookup(k)
-		out, err := render(payloadSchema(k, t))
+		s := payloadSchema(k, t)
+		if reg.Superseded(k) {
+			s.Description += fmt.Sprintf(" Superseded by version %d: still in the logs and read through an upcaster, never written again.", reg.Current(k).Version)
+		}
+		out, err := render(s)
 		if err != nil {
 			return nil, fmt.Errorf("schemagen: %s: %w", k, err)
 		}

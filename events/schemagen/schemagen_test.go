@@ -134,6 +134,8 @@ func TestSchemasAgreeWithCodec(t *testing.T) {
 		{name: "envelope unknown member", schema: envelopeSchema, decode: decodeEnvelope, doc: strings.Replace(env, `{"id"`, `{"x":1,"id"`, 1)},
 		{name: "envelope bad timestamp", schema: envelopeSchema, decode: decodeEnvelope, doc: strings.Replace(env, `"2025-03-01T09:30:00Z"`, `"yesterday"`, 1)},
 		{name: "envelope bad type", schema: envelopeSchema, decode: decodeEnvelope, doc: strings.Replace(env, `"diagnostics.probe_sent"`, `"ProbeSent"`, 1)},
+		{name: "envelope with chain", schema: envelopeSchema, decode: decodeEnvelope, doc: strings.Replace(env, `"payload"`, `"chain":"`+strings.Repeat("0a", 32)+`","payload"`, 1), valid: true},
+		{name: "envelope bad chain", schema: envelopeSchema, decode: decodeEnvelope, doc: strings.Replace(env, `"payload"`, `"chain":"`+strings.Repeat("0A", 32)+`","payload"`, 1)},
 		{name: "float amount", schema: probeSchema, decode: decodePayload, doc: strings.Replace(payload, `"-12.30"`, `-12.3`, 1)},
 		{name: "three decimals", schema: probeSchema, decode: decodePayload, doc: strings.Replace(payload, `"-12.30"`, `"-12.300"`, 1)},
 		{name: "exponent", schema: probeSchema, decode: decodePayload, doc: strings.Replace(payload, `"-12.30"`, `"1e3"`, 1)},

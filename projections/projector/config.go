@@ -9,6 +9,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 )
 
 // Config describes one projector: which event topics it reads, which
@@ -19,6 +20,9 @@ type Config struct {
 	Name        string
 	GroupPrefix string
 	Brokers     []string
+	// Connector authenticates and encrypts the Kafka connections; nil is
+	// plaintext.
+	Connector *kafkaconn.Connector
 	// Topics are the event topics projected, all read by one consumer
 	// group. They hold only records paycore wrote (events.UnmarshalOwn).
 	Topics []string

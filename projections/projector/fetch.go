@@ -92,7 +92,7 @@ func (p *Projector) readPartition(ctx context.Context, topic string, partition i
 
 func (p *Projector) partitionReader(topic string, partition, queue int) *kafka.Reader {
 	return kafka.NewReader(kafka.ReaderConfig{
-		Brokers: p.cfg.Brokers, Topic: topic, Partition: partition,
+		Brokers: p.cfg.Brokers, Dialer: p.cfg.Connector.Dialer(), Topic: topic, Partition: partition,
 		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 500 * time.Millisecond,
 		QueueCapacity: queue, ReadBackoffMin: 5 * time.Millisecond, ReadBackoffMax: 100 * time.Millisecond,
 	})

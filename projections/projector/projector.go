@@ -38,7 +38,7 @@ func newProjector(cfg Config, log *slog.Logger) *Projector {
 		log:        log,
 		tables:     slices.Clone(cfg.Mapper.Tables()),
 		tableIndex: map[string]int{},
-		client:     &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second},
+		client:     &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second, Transport: cfg.Connector.Transport()},
 	}
 	for i, t := range p.tables {
 		p.tableIndex[t.Name] = i
@@ -73,6 +73,7 @@ func (p *Projector) Run(ctx context.Context) error {
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                p.cfg.GroupPrefix + p.cfg.Name,
 		Brokers:           p.cfg.Brokers,
+		Dialer:            p.cfg.Connector.Dialer(),
 		Topics:            p.cfg.Topics,
 		StartOffset:       kafka.FirstOffset, // a new projector projects every log from its start
 		HeartbeatInterval: p.cfg.HeartbeatInterval,

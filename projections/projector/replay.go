@@ -7,22 +7,32 @@ import (
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/paycore/paycore/events/logpos"
 )
 
 // Replay projects every record of cfg.Topics, from each partition's start
 // to its end as of Replay's start, into the Mapper's tables, and returns
-// what it did. It uses no consumer group and commits nothing: it is how an
-// operator rebuilds dropped (and re-created) tables, and how tests project
-// a log deterministically. Rows land exactly as Run would write them (the
-// same Mapper, batching and insert retries), so replaying into tables a
-// projector also fills only inserts copies ReplacingMergeTree replaces.
+// what it did: ReplayFrom(ctx, cfg, logpos.Start).
+func Replay(ctx context.Context, cfg Config) (Stats, error) {
+	return ReplayFrom(ctx, cfg, logpos.Start)
+}
+
+// ReplayFrom projects the records of cfg.Topics from from (in each
+// partition: its first offset, an offset, or the first record at or after
+// a time) to each partition's end as of ReplayFrom's start, into the
+// Mapper's tables, and returns what it did. It uses no consumer group and
+// commits nothing: it is how an operator rebuilds dropped (and re-created)
+// tables or rewrites rows a bad deploy projected wrongly from some point
+// on, and how tests project a log deterministically. Rows land exactly as
+// Run would write them (the same Mapper, batching and insert retries), so
+// replaying into tables a projector also fills only inserts copies
+// ReplacingMergeTree replaces.
 //
 // cfg.Name is not needed; cfg.Progress, if set, follows the replay. The
 // logs are assumed free of offset gaps near their end (event logs are
-// neither compacted nor transactional): Replay reads each partition up to
-// the record just before the end offset it found.
-func Replay(ctx context.Context, cfg Config) (Stats, error) {
+// neither compacted nor transactional): ReplayFrom reads each partition up
+// to the record just before the end offset it found.
+func ReplayFrom(ctx context.Context, cfg Config, from logpos.From) (Stats, error) {
 	cfg.setDefaults()
 	if err := cfg.validate(false); err != nil {
 		return Stats{}, err
@@ -34,16 +44,16 @@ func Replay(ctx context.Context, cfg Config) (Stats, error) {
 		s.Took = time.Since(start)
 		return s
 	}
-	bounds, err := p.logBounds(ctx)
+	bounds, err := logpos.Resolve(ctx, cfg.Brokers, cfg.Connector, cfg.Topics, from, time.Now())
 	if err != nil {
-		return stats(), err
+		return stats(), fmt.Errorf("replay: %w", err)
 	}
 	var total int64
 	ends := map[topicPartition]int64{}
 	for _, b := range bounds {
-		if b.end > b.first {
-			total += b.end - b.first
-			ends[b.tp] = b.end
+		if b.Records() > 0 {
+			total += b.Records()
+			ends[topicPartition{b.Topic, b.Partition}] = b.End
 		}
 	}
 	progress := func(done int64) {
@@ -52,7 +62,7 @@ func Replay(ctx context.Context, cfg Config) (Stats, error) {
 		}
 	}
 	progress(0)
-	p.log.Info("replay starting", "partitions", len(bounds), "records", total)
+	p.log.Info("replay starting", "from", from.String(), "partitions", len(bounds), "records", total)
 
 	rctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -60,11 +70,11 @@ func Replay(ctx context.Context, cfg Config) (Stats, error) {
 	chunks := make(chan chunk, 2*len(ends)+1)
 	failed := make(chan error, len(ends))
 	for _, b := range bounds {
-		if b.end <= b.first {
+		if b.Records() <= 0 {
 			continue
 		}
 		wg.Go(func() {
-			if err := p.readPartition(rctx, b.tp.topic, b.tp.partition, b.first, b.end, chunks); err != nil {
+			if err := p.readPartition(rctx, b.Topic, b.Partition, b.Start, b.End, chunks); err != nil {
 				failed <- err
 			}
 		})
@@ -119,49 +129,4 @@ func Replay(ctx context.Context, cfg Config) (Stats, error) {
 	s := stats()
 	p.log.Info("replay done", "records", s.Records, "rows", s.Rows, "skipped", s.Skipped, "took", s.Took.Round(time.Millisecond))
 	return s, nil
-}
-
-// partitionBounds is a partition's first offset and end offset (the offset
-// the next record will get).
-type partitionBounds struct {
-	tp         topicPartition
-	first, end int64
-}
-
-// logBounds lists the partitions of cfg.Topics with their offsets.
-func (p *Projector) logBounds(ctx context.Context) ([]partitionBounds, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	meta, err := p.client.Metadata(ctx, &kafka.MetadataRequest{Topics: p.cfg.Topics})
-	if err != nil {
-		return nil, fmt.Errorf("replay: metadata of %v: %w", p.cfg.Topics, err)
-	}
-	req := map[string][]kafka.OffsetRequest{}
-	for _, t := range meta.Topics {
-		if t.Error != nil {
-			return nil, fmt.Errorf("replay: topic %s: %w", t.Name, t.Error)
-		}
-		for _, part := range t.Partitions {
-			req[t.Name] = append(req[t.Name], kafka.FirstOffsetOf(part.ID), kafka.LastOffsetOf(part.ID))
-		}
-	}
-	for _, t := range p.cfg.Topics {
-		if len(req[t]) == 0 {
-			return nil, fmt.Errorf("replay: topic %s has no partitions (does it exist?)", t)
-		}
-	}
-	res, err := p.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
-	if err != nil {
-		return nil, fmt.Errorf("replay: offsets of %v: %w", p.cfg.Topics, err)
-	}
-	var bounds []partitionBounds
-	for topic, ps := range res.Topics {
-		for _, po := range ps {
-			if po.Error != nil {
-				return nil, fmt.Errorf("replay: offsets of %s/%d: %w", topic, po.Partition, po.Error)
-			}
-			bounds = append(bounds, partitionBounds{tp: topicPartition{topic, po.Partition}, first: po.FirstOffset, end: po.LastOffset})
-		}
-	}
-	return bounds, nil
 }

@@ -137,9 +137,10 @@ func TestProjectedLog(t *testing.T) {
 	ctx, conn := t.Context(), pj.conn
 
 	t.Run("one row per fact after a replay", func(t *testing.T) {
-		want := map[string]int{Payments: 11, PaymentResults: 10, PayerLegs: 10, ReserveLegs: 5, Agreements: 4, CustomerAccounts: 3,
+		want := map[string]int{Payments: 11, PaymentResults: 10, PayerLegs: 10, ReserveLegs: 5, Agreements: 5, CustomerAccounts: 3,
 			ClearingBatches: 1, SettlementInstructions: 2, ReconciliationDiscrepancies: 2, BatchReconciliations: 2,
-			PaymentCorrections: 4, ReservePostings: 2}
+			PaymentCorrections: 4, ReservePostings: 2, LegacyMappings: 1,
+			Refunds: 3, RefundResults: 3, RefundLegs: 3}
 		for _, tb := range Tables() {
 			var final uint64
 			if err := conn.QueryRow(ctx, "SELECT count() FROM "+tb.Name+" FINAL").Scan(&final); err != nil {
@@ -229,6 +230,7 @@ FROM agreements_current ORDER BY agreement_no`)
 		}
 		want := [][]string{
 			{agreementOf(alice, "alipay"), "active", "alipay", alice.key, "5000.00", "1"},
+			{agreementOf(bob, "alipay"), "active", "alipay", bob.key, "600.00", "1"}, // migrated
 			{agreementOf(bob, "tenpay"), "active", "tenpay", bob.key, "5000.00", "1"},
 			{agreementOf(carol, "alipay"), "terminated", "alipay", carol.key, "5000.00", "0"},
 		}
@@ -460,8 +462,16 @@ func readmeResults(l *synthLog, h0, h1 string) map[string][][]string {
 		},
 		"agreements_by_channel": {
 			{"alipay", agreementOf(alice, "alipay"), "active", "622202*********0001", "5000.00", "7"},
+			{"alipay", agreementOf(bob, "alipay"), "active", "621700*********5678", "600.00", "0"},
 			{"alipay", agreementOf(carol, "alipay"), "terminated", "***********4567", "5000.00", "1"},
 			{"tenpay", agreementOf(bob, "tenpay"), "active", "621700*********5678", "5000.00", "3"},
+		},
+		"refundable_remainder": {
+			{synthTxnID(byName("P2")), "250.50", "2", "150.50", "100.00"},
+		},
+		"legacy_lookup": {
+			{synthLegacyNo, agreementOf(bob, "alipay"), "alipay", "active", "300.00", "600.00", "exceeds_field",
+				l.base.Add(-9 * time.Minute).Truncate(time.Second).Format(time.DateTime)},
 		},
 	}
 }

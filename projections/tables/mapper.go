@@ -26,6 +26,7 @@ import (
 //	reserve.reserve_credited       -> reserve_legs (kind credited)
 //	reserve.reserve_credit_refused -> reserve_legs (kind refused)
 //	payer.agreement_signed         -> agreements (status active)
+//	payer.agreement_imported       -> agreements (status active, no signing_id)
 //	payer.agreement_terminated     -> agreements (status terminated)
 //	payer.account_opened           -> customer_accounts (account masked)
 //	clearing.batch_closed              -> clearing_batches
@@ -35,6 +36,7 @@ import (
 //	payment.correction_started         -> payment_corrections (stage started)
 //	payment.corrected                  -> payment_corrections (stage corrected)
 //	reserve.summary_posted             -> reserve_postings
+//	legacy.agreement_mapped            -> legacy_mappings
 //
 // Every other event maps to no rows. Values have the Go types the
 // ClickHouse driver expects for the columns: string, decimal.Decimal for
@@ -89,6 +91,11 @@ func (Mapper) Map(env events.Envelope, p events.Payload, src projector.Source) (
 			m.money("per_payment_limit", e.PerPaymentLimit), m.money("daily_limit", e.DailyLimit))
 	case events.AgreementTerminated:
 		m.agreement(e.AgreementNo, AgreementTerminated, "", env.AggregateID, "", zero, zero)
+	case events.AgreementImported:
+		// A migrated stock agreement: active like a signed one, without a
+		// signing; legacy_mappings names its legacy number.
+		m.agreement(e.AgreementNo, AgreementActive, e.ChannelID, e.PayerKey, "",
+			m.money("per_payment_limit", e.PerPaymentLimit), m.money("daily_limit", e.DailyLimit))
 	case events.AccountOpened:
 		m.account(e)
 	case events.BatchClosed:
@@ -108,8 +115,16 @@ func (Mapper) Map(env events.Envelope, p events.Payload, src projector.Source) (
 	case events.ReserveSummaryPosted:
 		m.row(ReservePostings, m.required("reserve_account", e.ReserveAccount), m.required("batch_id", e.BatchID),
 			m.money("amount", e.Amount), m.count("credits", e.Credits), m.money("balance_after", e.BalanceAfter), m.at())
+	case events.AgreementMapped:
+		m.row(LegacyMappings, m.required("legacy_no", e.LegacyNo), m.required("agreement_no", e.AgreementNo),
+			e.ChannelID, e.PayerKey, e.ImportID, e.Reason, m.at())
 	default:
-		return nil, nil
+		if !m.refundRows(p) {
+			return nil, nil
+		}
+		if m.table == "" && m.err == nil {
+			return nil, nil // a refund event without a row of its own
+		}
 	}
 	m.provenance(src)
 	if m.err != nil {

@@ -212,6 +212,16 @@ func TestMapEveryProjectedEvent(t *testing.T) {
 			},
 		},
 		{
+			name: "payer.agreement_imported is active without a signing",
+			p: events.AgreementImported{AgreementNo: agrNo, LegacyNo: "2018052100000000000000000000000000001", ImportID: "imp-1",
+				ChannelID: "alipay", PayerKey: payerKey, PerPaymentLimit: events.CNY("300"), DailyLimit: events.CNY("900.1"), SignedOn: "2016-05-04"},
+			aggregate: payerKey, table: Agreements,
+			want: map[string]string{
+				"agreement_no": agrNo, "status": "active", "channel_id": "alipay", "payer_key": payerKey,
+				"signing_id": "", "per_payment_limit": "300.00", "daily_limit": "900.10", "at": "2026-03-01 16:30:05",
+			},
+		},
+		{
 			name:      "payer.agreement_terminated takes the payer key from its aggregate",
 			p:         events.AgreementTerminated{AgreementNo: agrNo, RequestID: "req-1", BodyHash: "h"},
 			aggregate: payerKey, table: Agreements,
@@ -222,8 +232,8 @@ func TestMapEveryProjectedEvent(t *testing.T) {
 		},
 		{
 			name: "payer.account_opened masks the account and drops personal data",
-			p: events.AccountOpened{PayerKey: payerKey, Account: "6222020200112230001", HolderName: "张三",
-				IDNumber: "110101199003071234", Phone: "13800138000", OpeningBalance: events.CNY("10000")},
+			p: events.AccountOpened{PayerKey: payerKey, Account: "6222020200112230001", Holder: events.AccountHolder{Name: "张三",
+				IDType: events.IDTypeResidentID, IDNumber: "110101199003071234", Phone: "13800138000"}, OpeningBalance: events.CNY("10000")},
 			aggregate: payerKey, table: CustomerAccounts,
 			want: map[string]string{
 				"payer_key": payerKey, "account_masked": "622202*********0001", "opening_balance": "10000.00",
@@ -308,6 +318,16 @@ func TestMapEveryProjectedEvent(t *testing.T) {
 			want: map[string]string{
 				"reserve_account": "RSV-alipay", "batch_id": batch, "amount": "300.50", "credits": "3",
 				"balance_after": "10300.50", "at": "2026-03-01 16:30:05",
+			},
+		},
+		{
+			name: "legacy.agreement_mapped",
+			p: events.AgreementMapped{LegacyNo: "2018052100000000000000000000000000001", AgreementNo: agrNo, ChannelID: "alipay",
+				PayerKey: payerKey, ImportID: "imp-1", Reason: events.MappingExceedsField},
+			aggregate: "2018052100000000000000000000000000001", table: LegacyMappings,
+			want: map[string]string{
+				"legacy_no": "2018052100000000000000000000000000001", "agreement_no": agrNo, "channel_id": "alipay",
+				"payer_key": payerKey, "import_id": "imp-1", "reason": "exceeds_field", "mapped_at": "2026-03-01 16:30:05",
 			},
 		},
 	}
@@ -408,6 +428,10 @@ func TestMapRefusesWhatItCannotProject(t *testing.T) {
 		{"empty txn_id", okEnv, started(func(p *events.PaymentStarted) { p.Request.TxnID = "" }), source, "txn_id is empty"},
 		{"empty status", fixtureEnv(envelope(events.PaymentFinished{TxnID: txn}, txn, 2)), events.PaymentFinished{TxnID: txn}, source, "status is empty"},
 		{"empty agreement number", fixtureEnv(envelope(events.AgreementTerminated{}, payerKey, 2)), events.AgreementTerminated{}, source, "agreement_no is empty"},
+		{"mapping without legacy number", fixtureEnv(envelope(events.AgreementMapped{}, "L1", 1)),
+			events.AgreementMapped{AgreementNo: agrNo}, source, "legacy_no is empty"},
+		{"import without limits", fixtureEnv(envelope(events.AgreementImported{}, payerKey, 2)),
+			events.AgreementImported{AgreementNo: agrNo}, source, "per_payment_limit is not set"},
 		{"unset limit", fixtureEnv(envelope(events.AgreementSigned{}, payerKey, 2)),
 			events.AgreementSigned{AgreementNo: agrNo, PerPaymentLimit: events.CNY("1")}, source, "daily_limit is not set"},
 		{"payload of another type", fixtureEnv(envelope(events.PaymentFinished{}, txn, 1)), started(nil), source, "payload is payment.started but the envelope says payment.finished"},
@@ -487,6 +511,11 @@ func TestTablesMatchMigrations(t *testing.T) {
 		PaymentCorrections:          events.PaymentCorrected{TxnID: txn, Action: events.ActionCreditReserve, Amount: events.CNY("1")},
 		ReservePostings: events.ReserveSummaryPosted{ReserveAccount: "RSV-alipay", BatchID: batch, Amount: events.CNY("1"),
 			BalanceAfter: events.CNY("1")},
+		LegacyMappings: events.AgreementMapped{LegacyNo: "L1", AgreementNo: agrNo},
+		Refunds: events.RefundStarted{Request: events.StartRefund{RefundID: "r1", TxnID: txn, Amount: events.CNY("1")},
+			ReserveAccount: "RSV-alipay", SubAccount: "RSV-alipay#3"},
+		RefundResults: events.RefundFinished{RefundID: "r1", Status: events.StatusSuccess},
+		RefundLegs:    events.ReserveDebited{RefundID: "r1", TxnID: txn, SubAccount: "RSV-alipay#3", Amount: events.CNY("1")},
 	}
 	var names []string
 	for _, tb := range (Mapper{}).Tables() {
@@ -517,7 +546,8 @@ func TestTablesMatchMigrations(t *testing.T) {
 		}
 	}
 	want := []string{Payments, PaymentResults, PayerLegs, ReserveLegs, Agreements, CustomerAccounts,
-		ClearingBatches, SettlementInstructions, ReconciliationDiscrepancies, BatchReconciliations, PaymentCorrections, ReservePostings}
+		ClearingBatches, SettlementInstructions, ReconciliationDiscrepancies, BatchReconciliations, PaymentCorrections, ReservePostings,
+		LegacyMappings, Refunds, RefundResults, RefundLegs}
 	if !slices.Equal(names, want) {
 		t.Errorf("Tables() = %v, want %v", names, want)
 	}
@@ -573,4 +603,52 @@ func migrationColumns(t *testing.T) map[string][]sqlColumn {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRefundRows maps each refund event to its row, and a reused key of a
+// known refund to none: it must not replace that refund's end.
+func TestRefundRows(t *testing.T) {
+	req := events.StartRefund{RefundID: "r1", TxnID: txn, ChannelID: "alipay", OrderID: "o1", Amount: events.CNY("3.50")}
+	cases := []struct {
+		name  string
+		p     events.Payload
+		table string
+		want  map[string]string
+	}{
+		{"started", events.RefundStarted{Request: req, ReserveAccount: "RSV", SubAccount: "RSV#2", PayerKey: payerKey}, Refunds,
+			map[string]string{"refund_id": "r1", "txn_id": txn, "sub_account": "RSV#2", "amount": "3.50"}},
+		{"finished", events.RefundFinished{RefundID: "r1", Status: events.StatusPresumedSuccess, ReasonCode: events.ReasonPayerCreditUnknown,
+			ReserveDebit: "yes", PayerCredited: "unknown"}, RefundResults,
+			map[string]string{"refund_id": "r1", "txn_id": txn, "status": "presumed_success", "payer_credited": "unknown", "amount": "0.00"}},
+		{"rejected before it started", events.RefundRejected{Request: req, ReasonCode: events.ReasonRefundExceedsOriginal}, RefundResults,
+			map[string]string{"refund_id": "r1", "status": "rejected", "reason_code": "refund_exceeds_original", "amount": "3.50"}},
+		{"reused key of a known refund", events.RefundRejected{Request: req, ReasonCode: events.ReasonDuplicateKeyNewBody}, "", nil},
+		{"reserve debit returned", events.ReserveDebitReversed{RefundID: "r1", TxnID: txn, SubAccount: "RSV#2", Amount: events.CNY("3.50")}, RefundLegs,
+			map[string]string{"leg": "reserve", "kind": "returned", "account": "RSV#2", "amount": "3.50"}},
+		{"customer credited", events.PayerCredited{RefundID: "r1", TxnID: txn, Amount: events.CNY("3.50")}, RefundLegs,
+			map[string]string{"leg": "payer", "kind": "credited", "account": txn, "amount": "3.50"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := Mapper{}.Map(envelope(tc.p, txn, 4), tc.p, source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.table == "" {
+				if len(rows) != 0 {
+					t.Fatalf("want no row, got %v", rows)
+				}
+				return
+			}
+			if len(rows) != 1 || rows[0].Table != tc.table {
+				t.Fatalf("want one %s row, got %v", tc.table, rows)
+			}
+			got := cells(t, rows[0])
+			for col, v := range tc.want {
+				if got[col] != v {
+					t.Errorf("%s = %q, want %q", col, got[col], v)
+				}
+			}
+		})
+	}
 }

@@ -82,13 +82,19 @@ const (
 	payerTopic    = "paycore.payer.events"
 	reserveTopic  = "paycore.reserve.events"
 	clearingTopic = "paycore.clearing.events"
+	legacyTopic   = "paycore.legacy.mappings"
 )
+
+// synthLegacyNo is the direct-connect number of bob's migrated agreement:
+// longer than any NetsUnion agreement number.
+const synthLegacyNo = "2018052100000000000000000000000000000042"
 
 func newSynthLog(base time.Time) *synthLog {
 	l := &synthLog{base: base, seq: map[string]uint64{}, offsets: map[string]int64{}}
 	for _, c := range []customer{alice, bob, carol} {
 		l.add(payerTopic, c.key, base.Add(-30*time.Minute), events.AccountOpened{
-			PayerKey: c.key, Account: c.account, HolderName: c.name, IDNumber: c.idNumber, Phone: c.phone,
+			PayerKey: c.key, Account: c.account,
+			Holder:         events.AccountHolder{Name: c.name, IDType: events.IDTypeResidentID, IDNumber: c.idNumber, Phone: c.phone},
 			OpeningBalance: events.CNY(c.balance),
 		})
 	}
@@ -101,6 +107,16 @@ func newSynthLog(base time.Time) *synthLog {
 			PerPaymentLimit: events.CNY("2000.00"), DailyLimit: events.CNY("5000.00"),
 		})
 	}
+	// A stock agreement migrated from the direct-connect era: bob's alipay
+	// agreement, imported by the payer bank, and its mapping.
+	l.add(payerTopic, bob.key, base.Add(-10*time.Minute), events.AgreementImported{
+		AgreementNo: agreementOf(bob, "alipay"), LegacyNo: synthLegacyNo, ImportID: "synth-import", ChannelID: "alipay",
+		PayerKey: bob.key, PerPaymentLimit: events.CNY("300.00"), DailyLimit: events.CNY("600.00"), SignedOn: "2016-05-04",
+	})
+	l.add(legacyTopic, synthLegacyNo, base.Add(-9*time.Minute), events.AgreementMapped{
+		LegacyNo: synthLegacyNo, AgreementNo: agreementOf(bob, "alipay"), ChannelID: "alipay", PayerKey: bob.key,
+		ImportID: "synth-import", Reason: events.MappingExceedsField,
+	})
 	l.add(payerTopic, carol.key, base.Add(time.Hour), events.AgreementTerminated{
 		AgreementNo: agreementOf(carol, "alipay"), RequestID: "req-carol", BodyHash: "h",
 	})
@@ -108,7 +124,56 @@ func newSynthLog(base time.Time) *synthLog {
 		l.payment(p)
 	}
 	l.clearing()
+	l.refunds()
 	return l
+}
+
+// synthRefundID is the refund ID the intake derives for refund name.
+func synthRefundID(name string) string { return events.DeriveID("refund", "alipay", "key-"+name) }
+
+// refunds adds refunds after the batch: of P2 (250.50) R1 100.00 succeeds,
+// R2 50.50 is still running and R3 200.00 is rejected (it would exceed
+// the remainder); of T1 R4 12.34 fails (the reserve account is short).
+func (l *synthLog) refunds() {
+	byName := func(name string) synthPayment {
+		return synthPayments[slices.IndexFunc(synthPayments, func(p synthPayment) bool { return p.name == name })]
+	}
+	at := l.base.Add(2*time.Hour - 10*time.Minute)
+	for _, r := range []struct {
+		name, payment, amount, status, reason string
+	}{
+		{"R1", "P2", "100.00", events.StatusSuccess, ""},
+		{"R2", "P2", "50.50", "", ""},
+		{"R3", "P2", "200.00", events.StatusRejected, events.ReasonRefundExceedsOriginal},
+		{"R4", "T1", "12.34", events.StatusFailure, events.ReasonReserveInsufficient},
+	} {
+		p := byName(r.payment)
+		txn, id := synthTxnID(p), synthRefundID(r.name)
+		req := events.StartRefund{RefundID: id, TxnID: txn, ChannelID: p.channel, OrderID: "order-" + r.name,
+			IdempotencyKey: "key-" + r.name, BodyHash: "h", Amount: events.CNY(r.amount)}
+		sub := events.SubAccountKey("RSV-"+p.channel, 1)
+		if r.status == events.StatusRejected {
+			l.add(sagaTopic, txn, at, events.RefundRejected{Request: req, ReasonCode: r.reason})
+			continue
+		}
+		l.add(sagaTopic, txn, at, events.RefundStarted{Request: req, ReserveAccount: "RSV-" + p.channel, SubAccount: sub,
+			PayerKey: p.payer.key, AgreementNo: agreementOf(p.payer, p.channel), Deadline: at.Add(2 * time.Second),
+			FinalDeadline: at.Add(10 * time.Second)})
+		switch r.status {
+		case events.StatusSuccess:
+			l.add(reserveTopic, sub, at.Add(20*time.Millisecond), events.ReserveDebited{DebitID: "d-" + id, TxnID: txn, RefundID: id,
+				ReserveAccount: "RSV-" + p.channel, SubAccount: sub, Amount: events.CNY(r.amount), BalanceAfter: events.CNY("1000.00")})
+			l.add(payerTopic, p.payer.key, at.Add(40*time.Millisecond), events.PayerCredited{CreditID: "c-" + id, TxnID: txn, RefundID: id,
+				Amount: events.CNY(r.amount), BalanceAfter: events.CNY("3.00")})
+			l.add(sagaTopic, txn, at.Add(50*time.Millisecond), events.RefundFinished{RefundID: id, Status: r.status,
+				ReserveDebit: "yes", PayerCredited: "yes"})
+		case events.StatusFailure:
+			l.add(reserveTopic, sub, at.Add(20*time.Millisecond), events.ReserveDebitRefused{DebitID: "d-" + id, TxnID: txn, RefundID: id,
+				ReasonCode: r.reason})
+			l.add(sagaTopic, txn, at.Add(30*time.Millisecond), events.RefundFinished{RefundID: id, Status: r.status, ReasonCode: r.reason,
+				ReserveDebit: "no", PayerCredited: "no"})
+		}
+	}
 }
 
 // synthBatch is the clearing batch of the log: it covers both hours.

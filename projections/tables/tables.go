@@ -4,7 +4,9 @@
 // read through the views transactions, hourly_rollups and
 // agreements_current (0005); and clearing_batches,
 // settlement_instructions, reconciliation_discrepancies,
-// batch_reconciliations, payment_corrections and reserve_postings (0006).
+// batch_reconciliations, payment_corrections and reserve_postings (0006);
+// legacy_mappings, the migrated stock agreements (0007); refunds,
+// refund_results and refund_legs (0008).
 // projections/README.md documents them for analysts.
 //
 // Mapper implements projector.Mapper: the projector runtime inserts the
@@ -35,6 +37,12 @@ const (
 	BatchReconciliations        = "batch_reconciliations"
 	PaymentCorrections          = "payment_corrections"
 	ReservePostings             = "reserve_postings"
+
+	LegacyMappings = "legacy_mappings"
+
+	Refunds       = "refunds"
+	RefundResults = "refund_results"
+	RefundLegs    = "refund_legs"
 )
 
 // Values of payer_legs.kind.
@@ -52,7 +60,7 @@ const (
 
 // Values of agreements.status.
 const (
-	AgreementActive     = "active"     // payer.agreement_signed
+	AgreementActive     = "active"     // payer.agreement_signed, payer.agreement_imported
 	AgreementTerminated = "terminated" // payer.agreement_terminated
 )
 
@@ -98,6 +106,15 @@ var tables = []projector.Table{
 		"txn_id", "stage", "action", "batch_id", "discrepancy_id", "amount", "at")},
 	{Name: ReservePostings, Columns: columns(
 		"reserve_account", "batch_id", "amount", "credits", "balance_after", "at")},
+	{Name: LegacyMappings, Columns: columns(
+		"legacy_no", "agreement_no", "channel_id", "payer_key", "import_id", "reason", "mapped_at")},
+	{Name: Refunds, Columns: columns(
+		"refund_id", "txn_id", "channel_id", "order_id", "idempotency_key", "reserve_account", "sub_account", "payer_key",
+		"amount", "started_at", "started_at_ms")},
+	{Name: RefundResults, Columns: columns(
+		"refund_id", "txn_id", "status", "reason_code", "amount", "reserve_debited", "payer_credited", "finished_at", "finished_at_ms")},
+	{Name: RefundLegs, Columns: columns(
+		"refund_id", "txn_id", "leg", "kind", "account", "amount", "reason_code", "at")},
 }
 
 // Tables returns the tables Map writes to, in migration order; each

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 
 	"github.com/paycore/paycore/events"
@@ -48,8 +47,11 @@ type Config struct {
 	ClosedReserveAccounts []string
 	// ReserveAccounts maps channel IDs to reserve accounts.
 	ReserveAccounts map[string]string
-	// Processors to run; empty means all.
+	// Processors to run; empty means all (with the cutover's when
+	// Cutover.Enabled).
 	Processors []string
+	// Cutover runs the cutover router and the legacy direct path.
+	Cutover CutoverConfig
 	// Runtime tunes every processor's runtime (batch, timers, group
 	// timeouts); Name, topics, registry and factory are set by the app.
 	Runtime  processor.Config
@@ -62,14 +64,9 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	which := cfg.Processors
-	if len(which) == 0 {
-		which = AllProcessors
-	}
-	for _, w := range which {
-		if !slices.Contains(AllProcessors, w) {
-			return nil, fmt.Errorf("unknown processor %q (known: %v)", w, AllProcessors)
-		}
+	which, err := selectedProcessors(cfg)
+	if err != nil {
+		return nil, err
 	}
 	top := cfg.Kafka.Topology
 	reg := events.Catalog()
@@ -89,7 +86,9 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 	add := func(name, inbox, eventTopic, snapshots string, raw bool, factory processor.Factory) error {
 		rc := cfg.Runtime
 		rc.Name, rc.Brokers, rc.Inbox, rc.Events, rc.Poison = name, cfg.Kafka.Brokers, inbox, eventTopic, top.Name(topology.Poison)
+		rc.Connector = cfg.Kafka.Connector
 		rc.Snapshots = snapshots
+		rc.ChainKey = cfg.Secrets.Chain
 		rc.GroupPrefix = top.Prefix
 		rc.RawInbox, rc.Registry, rc.Factory = raw, reg, factory
 		rc.Observer, rc.Logger = cfg.Observer, cfg.Logger
@@ -105,13 +104,16 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 		var err error
 		switch w {
 		case Intake:
-			factory, err = intake.NewFactory(intake.Config{
+			ic := intake.Config{
 				Topics: intake.Topics{
 					SagaInbox: top.Name(topology.SagaInbox), PayerInbox: top.Name(topology.PayerInbox),
 					Outcomes: top.Name(topology.Outcomes), Rejects: top.Name(topology.Rejects),
 				},
 				Deriver: deriver, ReserveAccounts: cfg.ReserveAccounts,
-			}, reg)
+			}
+			if err = cutoverIntake(&ic, cfg); err == nil {
+				factory, err = intake.NewFactory(ic, reg)
+			}
 			if err == nil {
 				err = add(Intake, top.Name(topology.Requests), "", "", true, factory)
 			}
@@ -128,16 +130,22 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 			}
 		case Payer:
 			factory, err = payerbank.NewFactory(payerbank.Config{
-				Topics: payerbank.Topics{SagaInbox: top.Name(topology.SagaInbox), Outcomes: top.Name(topology.Outcomes)},
-				Link:   payerLink, SMSSecret: cfg.Secrets.SMS,
+				Topics: payerbank.Topics{SagaInbox: top.Name(topology.SagaInbox), Outcomes: top.Name(topology.Outcomes),
+					LegacyReplies: top.Name(topology.LegacyReplies), DirectInbox: top.Name(topology.DirectInbox)},
+				Link: payerLink, SMSSecret: cfg.Secrets.SMS,
 			}, reg)
 			if err == nil {
 				err = add(Payer, top.Name(topology.PayerInbox), top.Name(topology.PayerEvts), top.Name(topology.PayerSnaps), false, factory)
 			}
+		case Router, Direct:
+			err = addCutoverRunner(w, cfg, reg, add)
 		case Reserve:
 			factory, err = reservebank.NewFactory(reservebank.Config{
-				Topics: reservebank.Topics{SagaInbox: top.Name(topology.SagaInbox)},
+				Topics: reservebank.Topics{SagaInbox: top.Name(topology.SagaInbox), ReserveInbox: top.Name(topology.ResInbox)},
 				Link:   reserveLink, ClosedAccounts: cfg.ClosedReserveAccounts,
+				// One setting for both sides: the saga picks the sub-account
+				// a refund debits, the bank lays its ring over them.
+				SubAccounts: cfg.Saga.ReserveSubAccounts,
 			}, reg)
 			if err == nil {
 				err = add(Reserve, top.Name(topology.ResInbox), top.Name(topology.ResEvents), top.Name(topology.ResSnaps), false, factory)
@@ -155,8 +163,13 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 // failure stops the others and is returned.
 func Run(ctx context.Context, cfg Config, create bool) error {
 	if _, err := topology.Ensure(ctx, cfg.Kafka.Brokers, cfg.Kafka.Topology, topology.EnsureOptions{
-		Timeout: cfg.Kafka.AdminTimeout, Create: create,
+		Timeout: cfg.Kafka.AdminTimeout, Create: create, Connector: cfg.Kafka.Connector,
 	}); err != nil {
+		return err
+	}
+	rulesCtx, stopRules := context.WithCancel(ctx)
+	defer stopRules()
+	if err := followRules(rulesCtx, &cfg); err != nil {
 		return err
 	}
 	runners, err := Runners(cfg)

@@ -72,7 +72,7 @@ func newHarness(t *testing.T, cfg app.Config, run bool) *harness {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
 	top := cfg.Kafka.Topology
-	if _, err := topology.Ensure(ctx, cfg.Kafka.Brokers, top, topology.EnsureOptions{Create: true}); err != nil {
+	if _, err := topology.Ensure(ctx, cfg.Kafka.Brokers, top, topology.EnsureOptions{Create: true, Connector: cfg.Kafka.Connector}); err != nil {
 		t.Fatal(err)
 	}
 	d, err := payerkey.NewDeriver(cfg.Secrets.PayerKey)
@@ -80,9 +80,9 @@ func newHarness(t *testing.T, cfg app.Config, run bool) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: ctx, cfg: cfg, deriver: d, done: make(chan error, 1)}
-	h.client = channel.NewClient(cfg.Kafka.Brokers, top.Name(topology.Requests))
+	h.client = channel.NewClient(cfg.Kafka.Brokers, cfg.Kafka.Connector, top.Name(topology.Requests))
 	t.Cleanup(func() { h.client.Close() })
-	if h.outcomes, err = channel.Watch(ctx, cfg.Kafka.Brokers, top.Name(topology.Outcomes)); err != nil {
+	if h.outcomes, err = channel.Watch(ctx, cfg.Kafka.Brokers, cfg.Kafka.Connector, top.Name(topology.Outcomes)); err != nil {
 		t.Fatal(err)
 	}
 	if !run {
@@ -118,7 +118,7 @@ func (h *harness) openAccount(number, balance string) bankadmin.Account {
 	h.t.Helper()
 	a := bankadmin.Account{Number: number, HolderName: "Zhang San " + number[len(number)-4:], IDNumber: "11010519491231002X",
 		Phone: "138" + number[len(number)-8:], OpeningBalance: events.CNY(balance)}
-	if err := bankadmin.OpenAccounts(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Topology.Name(topology.PayerInbox), h.deriver, []bankadmin.Account{a}); err != nil {
+	if err := bankadmin.OpenAccounts(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Connector, h.cfg.Kafka.Topology.Name(topology.PayerInbox), h.deriver, []bankadmin.Account{a}); err != nil {
 		h.t.Fatal(err)
 	}
 	return a
@@ -169,7 +169,7 @@ func (h *harness) pay(channelID, agreementNo, amount string) events.Outcome {
 // audit checks every invariant over the harness's topics.
 func (h *harness) audit() audit.Report {
 	h.t.Helper()
-	rep, err := audit.FromKafka(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Topology)
+	rep, err := audit.FromKafka(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Connector, h.cfg.Kafka.Topology)
 	if err != nil {
 		h.t.Fatal(err)
 	}

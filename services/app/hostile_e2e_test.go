@@ -72,7 +72,7 @@ func TestHostileRequestsAreRejectedAndKept(t *testing.T) {
 	kept := map[string]string{}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(kept) < len(corpus) && time.Now().Before(deadline) {
-		err := logscan.Scan(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Topology.Name(topology.Rejects), func(m kafka.Message) error {
+		err := logscan.Scan(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Connector, h.cfg.Kafka.Topology.Name(topology.Rejects), func(m kafka.Message) error {
 			var r events.Rejected
 			if err := json.Unmarshal(m.Value, &r); err != nil {
 				return err
@@ -90,7 +90,7 @@ func TestHostileRequestsAreRejectedAndKept(t *testing.T) {
 		}
 	}
 	poisoned := 0
-	if err := logscan.Scan(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Topology.Name(topology.Poison), func(m kafka.Message) error {
+	if err := logscan.Scan(h.ctx, h.cfg.Kafka.Brokers, h.cfg.Kafka.Connector, h.cfg.Kafka.Topology.Name(topology.Poison), func(m kafka.Message) error {
 		for _, hd := range m.Headers {
 			if hd.Key == "poison_reason" && len(hd.Value) > 0 {
 				poisoned++

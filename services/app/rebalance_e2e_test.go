@@ -9,6 +9,7 @@ import (
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/channel"
+	"github.com/paycore/paycore/services/topology"
 )
 
 // TestSecondInstanceJoiningMidLoad starts a second instance of every
@@ -18,6 +19,7 @@ import (
 func TestSecondInstanceJoiningMidLoad(t *testing.T) {
 	t.Parallel()
 	cfg := newConfig(t, 4)
+	cfg.Secrets.Chain = testChainKey
 	h := startHarness(t, cfg)
 	var agreements []string
 	for i := 0; i < 4; i++ {
@@ -66,4 +68,7 @@ func TestSecondInstanceJoiningMidLoad(t *testing.T) {
 	if rep.Payments != len(orders) {
 		t.Fatalf("%d payments in the log, want %d", rep.Payments, len(orders))
 	}
+	// Two owners of a partition write the same events: the chains hold.
+	top := cfg.Kafka.Topology
+	verifyClean(t, cfg.Kafka.Brokers, []string{top.Name(topology.SagaEvents), top.Name(topology.PayerEvts), top.Name(topology.ResEvents)})
 }

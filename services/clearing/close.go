@@ -9,11 +9,15 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 )
 
 // CloseConfig is what Close needs.
 type CloseConfig struct {
 	Brokers []string
+	// Connector authenticates and encrypts the Kafka connections; nil is
+	// plaintext.
+	Connector *kafkaconn.Connector
 	// ClearingTopic is clearing.events; SagaEvents is the saga log the
 	// projector must have caught up with.
 	ClearingTopic string
@@ -137,10 +141,10 @@ func Close(ctx context.Context, cfg CloseConfig) (CloseReport, error) {
 		return CloseReport{}, err
 	}
 	rep := CloseReport{Horizon: cfg.Until.Add(-cfg.SettleDelay).UTC()}
-	if err := WaitProjected(ctx, cfg.Brokers, cfg.ProjectorGroup, []string{cfg.SagaEvents}, cfg.ProjectorWait); err != nil {
+	if err := WaitProjected(ctx, cfg.Brokers, cfg.Connector, cfg.ProjectorGroup, []string{cfg.SagaEvents}, cfg.ProjectorWait); err != nil {
 		return rep, fmt.Errorf("clearing: not closing batches: %w", err)
 	}
-	log, err := ReadLog(ctx, cfg.Brokers, cfg.ClearingTopic, cfg.Registry)
+	log, err := ReadLog(ctx, cfg.Brokers, cfg.Connector, cfg.ClearingTopic, cfg.Registry)
 	if err != nil {
 		return rep, err
 	}
@@ -192,7 +196,7 @@ func closeBatch(ctx context.Context, cfg CloseConfig, log *Log, b Batch, now tim
 	if _, err := draft.Add(closedID, BatchCorrelation(b.ID), s.Closed); err != nil {
 		return ClosedBatch{}, err
 	}
-	if err := Publish(ctx, cfg.Brokers, To(cfg.ClearingTopic, draft.Envelopes()...)); err != nil {
+	if err := Publish(ctx, cfg.Brokers, cfg.Connector, To(cfg.ClearingTopic, draft.Envelopes()...)); err != nil {
 		return ClosedBatch{}, fmt.Errorf("clearing: batch %s: %w", b.ID, err)
 	}
 	return ClosedBatch{Batch: b, Settlement: s, Files: files}, nil

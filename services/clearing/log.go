@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/logscan"
 	"github.com/segmentio/kafka-go"
 )
@@ -32,9 +33,9 @@ type Log struct {
 // does not decode fails it: the topic has one writer, paycore, so such a
 // record is corruption, and deciding on a partial view could close a
 // batch twice.
-func ReadLog(ctx context.Context, brokers []string, topic string, reg *events.Registry) (*Log, error) {
+func ReadLog(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string, reg *events.Registry) (*Log, error) {
 	l := NewLog(reg)
-	err := logscan.Scan(ctx, brokers, topic, func(m kafka.Message) error {
+	err := logscan.Scan(ctx, brokers, c, topic, func(m kafka.Message) error {
 		env, err := events.UnmarshalOwn(m.Value)
 		if err != nil {
 			return fmt.Errorf("clearing: %s offset %d: %w", topic, m.Offset, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -29,8 +30,8 @@ const projectedPoll = 200 * time.Millisecond
 //
 // It fails with an error wrapping ErrProjectorBehind that names the
 // partitions still behind and says to run paycore project.
-func WaitProjected(ctx context.Context, brokers []string, group string, topics []string, wait time.Duration) error {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+func WaitProjected(ctx context.Context, brokers []string, c *kafkaconn.Connector, group string, topics []string, wait time.Duration) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: c.Transport()}
 	ends, err := endOffsets(ctx, client, topics)
 	if err != nil {
 		return err

@@ -54,7 +54,7 @@ func TestWaitProjected(t *testing.T) {
 		}
 	}
 	wait := func(d time.Duration) error {
-		return WaitProjected(ctx, brokers, group, []string{topic, empty}, d)
+		return WaitProjected(ctx, brokers, nil, group, []string{topic, empty}, d)
 	}
 
 	err = wait(300 * time.Millisecond)

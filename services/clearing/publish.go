@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/processor"
 	"github.com/segmentio/kafka-go"
 )
@@ -18,7 +19,7 @@ const maxPublish = 100_000
 // the order given: the writer sends a partition's batches one after the
 // other. That is what makes a batch's last record (BatchClosed,
 // BatchReconciled) mean that the ones before it are on the log.
-func Publish(ctx context.Context, brokers []string, records []processor.Outbound) error {
+func Publish(ctx context.Context, brokers []string, c *kafkaconn.Connector, records []processor.Outbound) error {
 	if len(records) == 0 {
 		return nil
 	}
@@ -26,7 +27,7 @@ func Publish(ctx context.Context, brokers []string, records []processor.Outbound
 		return fmt.Errorf("clearing: %d records in one publish, at most %d", len(records), maxPublish)
 	}
 	w := &kafka.Writer{
-		Addr: kafka.TCP(brokers...),
+		Addr: kafka.TCP(brokers...), Transport: c.Transport(),
 		// Murmur2 is the partitioner of the processors' own writers: a
 		// command keyed by a transaction ID reaches the partition that
 		// owns the transaction.

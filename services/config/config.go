@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paycore/paycore/events/chain"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/topology"
 )
 
@@ -20,6 +22,18 @@ const (
 	EnvPartitions     = "PAYCORE_PARTITIONS"
 	EnvPayerKeySecret = "PAYCORE_PAYER_KEY_SECRET"
 	EnvSMSSecret      = "PAYCORE_SMS_SECRET"
+	EnvChainKeyFile   = "PAYCORE_CHAIN_KEY_FILE"
+
+	// Kafka security (see "Kafka security" in services/README.md).
+	EnvKafkaSASLMechanism = "PAYCORE_KAFKA_SASL_MECHANISM"
+	EnvKafkaUsername      = "PAYCORE_KAFKA_USERNAME"
+	EnvKafkaPassword      = "PAYCORE_KAFKA_PASSWORD"
+	EnvKafkaPasswordFile  = "PAYCORE_KAFKA_PASSWORD_FILE"
+	EnvKafkaTLS           = "PAYCORE_KAFKA_TLS"
+	EnvKafkaTLSCAFile     = "PAYCORE_KAFKA_TLS_CA_FILE"
+	EnvKafkaTLSCertFile   = "PAYCORE_KAFKA_TLS_CERT_FILE"
+	EnvKafkaTLSKeyFile    = "PAYCORE_KAFKA_TLS_KEY_FILE"
+	EnvKafkaTLSServerName = "PAYCORE_KAFKA_TLS_SERVER_NAME"
 )
 
 // Kafka holds where the broker is and how topics are laid out.
@@ -28,10 +42,14 @@ type Kafka struct {
 	Topology topology.Topology
 	// AdminTimeout bounds start-up checks, so a wrong address fails fast.
 	AdminTimeout time.Duration
+	// Connector authenticates and encrypts every connection to the
+	// brokers; nil is plaintext without authentication.
+	Connector *kafkaconn.Connector
 }
 
 // KafkaFromEnv reads PAYCORE_KAFKA_BROKERS, PAYCORE_TOPIC_PREFIX and
-// PAYCORE_PARTITIONS (defaults: 127.0.0.1:19092, "paycore.", 12).
+// PAYCORE_PARTITIONS (defaults: 127.0.0.1:19092, "paycore.", 12), and the
+// Kafka security settings (KafkaSecurityFromEnv).
 func KafkaFromEnv() (Kafka, error) {
 	brokers := []string{"127.0.0.1:19092"}
 	if v := os.Getenv(EnvBrokers); v != "" {
@@ -49,7 +67,45 @@ func KafkaFromEnv() (Kafka, error) {
 	if err != nil {
 		return Kafka{}, err
 	}
-	return Kafka{Brokers: brokers, Topology: top, AdminTimeout: 10 * time.Second}, nil
+	sec, err := KafkaSecurityFromEnv()
+	if err != nil {
+		return Kafka{}, err
+	}
+	conn, err := kafkaconn.New(sec)
+	if err != nil {
+		return Kafka{}, fmt.Errorf("%w (settings: PAYCORE_KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD or _PASSWORD_FILE, _TLS, _TLS_*; see \"Kafka security\" in services/README.md)", err)
+	}
+	return Kafka{Brokers: brokers, Topology: top, AdminTimeout: 10 * time.Second, Connector: conn}, nil
+}
+
+// KafkaSecurityFromEnv reads the PAYCORE_KAFKA_SASL_*, _USERNAME,
+// _PASSWORD(_FILE) and _TLS* variables; unset, they mean plaintext without
+// authentication (the local stack). Errors name the variable at fault,
+// never the password.
+func KafkaSecurityFromEnv() (kafkaconn.Security, error) {
+	mech, err := kafkaconn.ParseMechanism(os.Getenv(EnvKafkaSASLMechanism))
+	if err != nil {
+		return kafkaconn.Security{}, fmt.Errorf("%s: %w", EnvKafkaSASLMechanism, err)
+	}
+	tlsOn := false
+	if v := os.Getenv(EnvKafkaTLS); v != "" {
+		if tlsOn, err = strconv.ParseBool(v); err != nil {
+			return kafkaconn.Security{}, fmt.Errorf("%s=%q: want true or false", EnvKafkaTLS, v)
+		}
+	}
+	return kafkaconn.Security{
+		Mechanism:    mech,
+		Username:     os.Getenv(EnvKafkaUsername),
+		Password:     kafkaconn.Secret(os.Getenv(EnvKafkaPassword)),
+		PasswordFile: os.Getenv(EnvKafkaPasswordFile),
+		TLS: kafkaconn.TLS{
+			Enabled:    tlsOn,
+			CAFile:     os.Getenv(EnvKafkaTLSCAFile),
+			CertFile:   os.Getenv(EnvKafkaTLSCertFile),
+			KeyFile:    os.Getenv(EnvKafkaTLSKeyFile),
+			ServerName: os.Getenv(EnvKafkaTLSServerName),
+		},
+	}, nil
 }
 
 // Secrets are the deployment's keys. The development defaults are public
@@ -57,6 +113,24 @@ func KafkaFromEnv() (Kafka, error) {
 type Secrets struct {
 	PayerKey string
 	SMS      string
+	// Chain keys the event logs' hash chains (ChainKeyFromEnv); nil means
+	// the public chain.DevKey.
+	Chain []byte
+}
+
+// ChainKeyFromEnv reads the event-chain key from the file
+// PAYCORE_CHAIN_KEY_FILE names (see chain.LoadKey). It returns nil when the
+// variable is unset: the processors then use the public development key.
+func ChainKeyFromEnv() ([]byte, error) {
+	path := os.Getenv(EnvChainKeyFile)
+	if path == "" {
+		return nil, nil
+	}
+	key, err := chain.LoadKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvChainKeyFile, err)
+	}
+	return key, nil
 }
 
 const devSecret = "paycore-development-only"

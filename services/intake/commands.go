@@ -27,7 +27,8 @@ var bodies = map[string]buildFunc{
 	events.RequestSignAgreement:      (*Handler).signAgreement,
 	events.RequestConfirmSigning:     (*Handler).confirmSigning,
 	events.RequestTerminateAgreement: (*Handler).terminateAgreement,
-	events.RequestPay:                (*Handler).pay,
+	events.RequestPay:                (*Handler).routedPay,
+	events.RequestLegacyRefund:       (*Handler).legacyRefund,
 	events.RequestRefund:             (*Handler).refund,
 }
 
@@ -40,6 +41,7 @@ func RequestTypes() []string {
 		events.RequestPay,
 		events.RequestRefund,
 		events.RequestTerminateAgreement,
+		events.RequestLegacyRefund,
 	}
 }
 

@@ -35,6 +35,10 @@ type Topics struct {
 	PayerInbox string // payer.terminate_agreement
 	Outcomes   string // rejections, for channels, keyed by order ID
 	Rejects    string // rejected records verbatim, for operators
+	// CutoverInbox and DirectInbox are needed with Config.Routes only:
+	// cutover.route_payment and direct.start_refund.
+	CutoverInbox string
+	DirectInbox  string
 }
 
 // Config configures the intake. The zero values of MaxValueBytes and
@@ -47,6 +51,10 @@ type Config struct {
 	// ReserveAccounts maps a channel ID to its reserve account at the
 	// reserve bank. Channels not listed use "RSV-" + channel ID.
 	ReserveAccounts map[string]string
+	// Routes, when set, turns cutover routing on: pay requests go to the
+	// cutover router with the decision of the rules in force, and
+	// legacy_refund requests are accepted (see RouteSource).
+	Routes RouteSource
 	// MaxValueBytes bounds the size of a request record.
 	MaxValueBytes int
 	// MaxDepth bounds the nesting of JSON objects and arrays in a request.
@@ -92,6 +100,9 @@ func (c Config) Validate() error {
 		if account == "" {
 			return fmt.Errorf("intake: ReserveAccounts: channel %s has an empty reserve account", channel)
 		}
+	}
+	if err := c.validateCutover(); err != nil {
+		return err
 	}
 	if c.MaxValueBytes < 1 || c.MaxValueBytes > maxValueBytesCeiling {
 		return fmt.Errorf("intake: MaxValueBytes %d outside 1..%d", c.MaxValueBytes, maxValueBytesCeiling)

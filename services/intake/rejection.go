@@ -44,6 +44,8 @@ func ReasonCodes() []string {
 		events.ReasonAgreementNotFound,
 		events.ReasonSigningNotFound,
 		events.ReasonPaymentNotFound,
+		events.ReasonNotDirectPayment,
+		events.ReasonLegacyPathUnavailable,
 		events.CodeAmountMalformed,
 		events.CodeAmountNegative,
 		events.CodeAmountNotPositive,

@@ -115,6 +115,12 @@ func rejectionCases(t testing.TB) []rejectionCase {
 		{name: "sms_code letters", value: s(replace(t, confirm, "123456", "12a456")),
 			code: events.ReasonSchemaViolation, field: "body.sms_code", byOrder: true},
 
+		// Legacy refunds: the shape, and whether the direct path runs.
+		{name: "legacy refund txn_id not issued by paycore", value: []byte(legacyRefundRequest("TXN-1", "1.00")),
+			code: events.ReasonNotDirectPayment, field: "body.txn_id", byOrder: true},
+		{name: "legacy refund without the cutover", value: []byte(legacyRefundRequest(testTxnID, "1.00")),
+			code: events.ReasonLegacyPathUnavailable, field: "type", byOrder: true},
+
 		// Refunds: the intake checks the shape; the saga checks the payment.
 		{name: "refund txn_id not issued by paycore", value: s(replace(t, refund, testTxnID, "TXN-1")),
 			code: events.ReasonPaymentNotFound, field: "body.txn_id", byOrder: true},

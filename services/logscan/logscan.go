@@ -1,6 +1,7 @@
 // Package logscan reads whole topics outside any consumer group: every
 // partition from its first offset. The audit, the demo and the tests use it
 // to look at the log as it is, without disturbing the processors' groups.
+// Every function connects through its *kafkaconn.Connector (nil: plaintext).
 package logscan
 
 import (
@@ -9,13 +10,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
 // Partitions returns the partition IDs of topic.
-func Partitions(ctx context.Context, brokers []string, topic string) ([]int, error) {
-	conn, err := (&kafka.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", brokers[0])
-	if err != nil {
+func Partitions(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string) ([]int, error) {
+	dialer := c.Dialer()
+	dialer.Timeout = 5 * time.Second
+	conn, err := dialer.DialContext(ctx, "tcp", brokers[0])
+	if err = c.Explain(brokers[0], err); err != nil {
 		return nil, fmt.Errorf("logscan: dial %s: %w", brokers[0], err)
 	}
 	defer conn.Close()
@@ -33,21 +37,21 @@ func Partitions(ctx context.Context, brokers []string, topic string) ([]int, err
 // Scan calls fn for every record of topic that exists when Scan starts,
 // partition by partition in offset order. It stops at the first error of
 // fn. fn is called from one goroutine at a time.
-func Scan(ctx context.Context, brokers []string, topic string, fn func(kafka.Message) error) error {
-	ids, err := Partitions(ctx, brokers, topic)
+func Scan(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string, fn func(kafka.Message) error) error {
+	ids, err := Partitions(ctx, brokers, c, topic)
 	if err != nil {
 		return err
 	}
 	for _, p := range ids {
-		if err := scanPartition(ctx, brokers, topic, p, fn); err != nil {
+		if err := scanPartition(ctx, brokers, c, topic, p, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func scanPartition(ctx context.Context, brokers []string, topic string, partition int, fn func(kafka.Message) error) error {
-	conn, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, partition)
+func scanPartition(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string, partition int, fn func(kafka.Message) error) error {
+	conn, err := c.DialLeader(ctx, brokers[0], topic, partition)
 	if err != nil {
 		return fmt.Errorf("logscan: leader of %s/%d: %w", topic, partition, err)
 	}
@@ -60,7 +64,7 @@ func scanPartition(ctx context.Context, brokers []string, topic string, partitio
 		return nil
 	}
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: brokers, Topic: topic, Partition: partition,
+		Brokers: brokers, Dialer: c.Dialer(), Topic: topic, Partition: partition,
 		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond, QueueCapacity: 10000,
 	})
 	defer r.Close()
@@ -84,8 +88,8 @@ func scanPartition(ctx context.Context, brokers []string, topic string, partitio
 // Follow delivers every record of topic, from the first offset of every
 // partition and then as they arrive, until ctx ends. Records of one
 // partition arrive in order; partitions interleave.
-func Follow(ctx context.Context, brokers []string, topic string) (<-chan kafka.Message, error) {
-	ids, err := Partitions(ctx, brokers, topic)
+func Follow(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string) (<-chan kafka.Message, error) {
+	ids, err := Partitions(ctx, brokers, c, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +97,7 @@ func Follow(ctx context.Context, brokers []string, topic string) (<-chan kafka.M
 	var wg sync.WaitGroup
 	for _, p := range ids {
 		r := kafka.NewReader(kafka.ReaderConfig{
-			Brokers: brokers, Topic: topic, Partition: p,
+			Brokers: brokers, Dialer: c.Dialer(), Topic: topic, Partition: p,
 			MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 50 * time.Millisecond,
 		})
 		if err := r.SetOffset(kafka.FirstOffset); err != nil {

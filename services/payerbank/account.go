@@ -16,9 +16,8 @@ type account struct {
 // sameOpening reports whether c repeats the command that opened a, which is
 // then a redelivery with nothing left to do.
 func (a *account) sameOpening(c events.OpenAccount) bool {
-	o := a.opened
-	return o.Account == c.Account && o.HolderName == c.HolderName && o.IDNumber == c.IDNumber &&
-		o.Phone == c.Phone && o.OpeningBalance.Equal(c.OpeningBalance)
+	o := openingOf(c)
+	return a.opened.Account == o.Account && a.opened.Holder == o.Holder && a.opened.OpeningBalance.Equal(o.OpeningBalance)
 }
 
 // holds reports whether accountNo is this account. The payer key already
@@ -26,10 +25,11 @@ func (a *account) sameOpening(c events.OpenAccount) bool {
 func (a *account) holds(accountNo string) bool { return a.opened.Account == accountNo }
 
 // identityMatches reports whether the holder's name, ID number and phone
-// are the bank's records, all three exactly.
+// are the bank's records, all three exactly. Signings identify the holder
+// by resident identity card, so an account held under another document
+// never matches, whatever its number.
 func (a *account) identityMatches(holder, idNumber, phone string) bool {
-	o := a.opened
-	return o.HolderName == holder && o.IDNumber == idNumber && o.Phone == phone
+	return a.opened.Holder == events.AccountHolder{Name: holder, IDType: events.IDTypeResidentID, IDNumber: idNumber, Phone: phone}
 }
 
 // hasActiveAgreement reports whether channelID holds an active agreement

@@ -36,6 +36,12 @@ type agreement struct {
 	dailyLimit      events.Money
 	status          AgreementStatus
 	usage           map[string]events.Money // Beijing day → amount debited
+	// An agreement imported from the direct-connect era
+	// (cmd_import_agreement.go) has no signingID but these: its legacy
+	// number, original signing date and payer.agreement_imported event.
+	legacyNo    string
+	signedOn    string
+	importReply events.Envelope
 }
 
 func newAgreement(env events.Envelope, e events.AgreementSigned) *agreement {

@@ -39,6 +39,14 @@ func (h *Handler) Apply(env events.Envelope, p events.Payload) {
 		st.payerDebitRefused(env, e)
 	case events.PayerDebitReversed:
 		st.payerDebitReversed(env, e)
+	case events.PayerCredited:
+		st.payerCredited(env, e)
+	case events.PayerCreditRefused:
+		st.payerCreditRefused(env, e)
+	case events.AgreementImported:
+		st.agreementImported(env, e)
+	case events.DirectDebited, events.DirectDebitRefused, events.DirectRefundCredited, events.DirectRefundCreditRefused:
+		st.applyDirect(env, e)
 	default:
 		panic(fmt.Sprintf("payerbank: %s (%T) is not a payer-bank event", env.Type, p))
 	}

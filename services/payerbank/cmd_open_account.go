@@ -21,6 +21,23 @@ func (d *decision) openAccount(c events.OpenAccount) error {
 	if !c.OpeningBalance.Currency().IsValid() || c.OpeningBalance.IsNegative() {
 		return fmt.Errorf("payerbank: account %s: opening balance must be zero or more", c.PayerKey)
 	}
-	_, err := d.record(c.PayerKey, events.AccountOpened(c))
+	_, err := d.record(c.PayerKey, openingOf(c))
 	return err
+}
+
+// openingOf is the payer.account_opened that records c. OpenAccount
+// identifies the holder by resident identity card, the only document the
+// bank's back office seeds accounts with.
+func openingOf(c events.OpenAccount) events.AccountOpened {
+	return events.AccountOpened{
+		PayerKey: c.PayerKey,
+		Account:  c.Account,
+		Holder: events.AccountHolder{
+			Name:     c.HolderName,
+			IDType:   events.IDTypeResidentID,
+			IDNumber: c.IDNumber,
+			Phone:    c.Phone,
+		},
+		OpeningBalance: c.OpeningBalance,
+	}
 }

@@ -21,6 +21,14 @@ type Topics struct {
 	SagaInbox string
 	// Outcomes receives the answers to terminate requests, keyed by order.
 	Outcomes string
+	// LegacyReplies receives the answers to imports of stock agreements,
+	// keyed by legacy agreement number. Optional: without it the bank
+	// parks every payer.import_agreement as poison.
+	LegacyReplies string
+	// DirectInbox receives the answers to the legacy direct link's
+	// commands (services/directpath), keyed by TxnID. Optional: without it
+	// the bank parks every direct-link command as poison.
+	DirectInbox string
 }
 
 // Config configures the payer bank.

@@ -37,6 +37,12 @@
 //     insufficient_funds. Agreement checks come before limits so the reason
 //     tells the channel what to fix first; funds come last because they are
 //     the only check that can pass on a retry without anyone acting.
+//   - import_agreement (stock agreements, services/legacy): an agreement
+//     number already imported is answered again (agreement_exists if a
+//     signing holds it, duplicate_key_different_body if its content
+//     differs); account_not_found, identity_mismatch, limits_invalid,
+//     agreement_exists (the channel holds another active agreement on the
+//     account). Refusals are answered, not recorded.
 //
 // # Replies
 //
@@ -47,7 +53,9 @@
 // reports (payer.debit_status_reported) change nothing at the bank, so they
 // go to saga.inbox only. A command already handled is never decided again:
 // its original reply is re-sent with the same IDs. Terminate requests have
-// no saga; the bank answers the channel with an events.Outcome.
+// no saga; the bank answers the channel with an events.Outcome. Imports
+// have no saga either; the importer hears the answer on legacy.replies,
+// keyed by the legacy agreement number.
 //
 // # Link faults
 //

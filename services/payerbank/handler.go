@@ -78,6 +78,14 @@ func (h *Handler) Handle(msg processor.Message) (processor.Output, error) {
 		err = d.queryDebit(c)
 	case events.ReverseDebit:
 		err = d.reverseDebit(c)
+	case events.CreditPayer:
+		err = d.creditPayer(c)
+	case events.QueryPayerCredit:
+		err = d.queryCredit(c)
+	case events.ImportAgreement:
+		err = d.importAgreement(c)
+	case events.DirectDebit, events.QueryDirectDebit, events.DirectRefundCredit, events.QueryDirectRefundCredit:
+		err = d.direct(c)
 	}
 	if err != nil {
 		return processor.Output{}, err
@@ -102,6 +110,14 @@ func payerKeyOf(p events.Payload) (string, bool) {
 	case events.QueryDebit:
 		return c.PayerKey, true
 	case events.ReverseDebit:
+		return c.PayerKey, true
+	case events.DirectDebit, events.QueryDirectDebit, events.DirectRefundCredit, events.QueryDirectRefundCredit:
+		return directPayerKey(c), true
+	case events.CreditPayer:
+		return c.PayerKey, true
+	case events.QueryPayerCredit:
+		return c.PayerKey, true
+	case events.ImportAgreement:
 		return c.PayerKey, true
 	}
 	return "", false

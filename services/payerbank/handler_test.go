@@ -66,7 +66,7 @@ func TestOpenAccount(t *testing.T) {
 	b := newBank(t)
 	c := events.OpenAccount{PayerKey: alice.key, Account: alice.account, HolderName: alice.holder, IDNumber: alice.idNumber, Phone: alice.phone, OpeningBalance: events.CNY("0.00")}
 	out := b.do("open", c)
-	recorded(t, out, events.AccountOpened(c))
+	recorded(t, out, openingOf(c))
 	if len(out.Messages) != 0 {
 		t.Errorf("opening an account sent %d messages", len(out.Messages))
 	}

@@ -34,6 +34,13 @@ type snapshotV1 struct {
 	Agreements   []agreementSnap   `json:"agreements"`
 	Terminations []terminationSnap `json:"terminations"`
 	Legs         []legSnap         `json:"legs"`
+	// Credits are the refund credits (cmd_credit_payer.go); omitted when
+	// there are none, so snapshots without refunds encode as before, and a
+	// build without refunds refuses one with (unknown member).
+	Credits []creditSnap `json:"credits,omitempty"`
+	// Direct is the legacy direct link (snapshot_direct.go), omitted when
+	// empty like Credits.
+	Direct *directSnap `json:"direct,omitempty"`
 }
 
 type sequenceSnap struct {
@@ -56,6 +63,9 @@ type openedSnap struct {
 	IDNumber       string       `json:"id_number"`
 	Phone          string       `json:"phone"`
 	OpeningBalance events.Money `json:"opening_balance"`
+	// IDType is absent from snapshots taken before payer.account_opened v2,
+	// when every account was held under a resident identity card.
+	IDType string `json:"id_type,omitempty"`
 }
 
 type activeSnap struct {
@@ -91,6 +101,10 @@ type agreementSnap struct {
 	DailyLimit      events.Money `json:"daily_limit"`
 	Status          string       `json:"status"`
 	Usage           []usageSnap  `json:"usage"`
+	// ImportReply is the payer.agreement_imported of an imported agreement
+	// (SigningID empty); absent for a signed one, so snapshots without
+	// imports encode as before.
+	ImportReply json.RawMessage `json:"import_reply,omitempty"`
 }
 
 type usageSnap struct {
@@ -141,10 +155,11 @@ func (h *Handler) Snapshot() ([]byte, error) {
 			Opened: openedSnap{
 				PayerKey:       a.opened.PayerKey,
 				Account:        a.opened.Account,
-				HolderName:     a.opened.HolderName,
-				IDNumber:       a.opened.IDNumber,
-				Phone:          a.opened.Phone,
+				HolderName:     a.opened.Holder.Name,
+				IDNumber:       a.opened.Holder.IDNumber,
+				Phone:          a.opened.Holder.Phone,
 				OpeningBalance: a.opened.OpeningBalance,
+				IDType:         a.opened.Holder.IDType,
 			},
 			Balance:          a.balance,
 			ActiveAgreements: []activeSnap{},
@@ -201,6 +216,10 @@ func (h *Handler) Snapshot() ([]byte, error) {
 		for _, day := range sortedKeys(a.usage) {
 			as.Usage = append(as.Usage, usageSnap{Day: day, Amount: a.usage[day]})
 		}
+		var err error
+		if as.ImportReply, err = encodeReply(a.importReply); err != nil {
+			return nil, fmt.Errorf("payerbank: snapshot of agreement %s: %w", no, err)
+		}
 		s.Agreements = append(s.Agreements, as)
 	}
 	for _, id := range sortedKeys(st.terminations) {
@@ -235,6 +254,13 @@ func (h *Handler) Snapshot() ([]byte, error) {
 			return nil, fmt.Errorf("payerbank: snapshot of leg %s: %w", id, err)
 		}
 		s.Legs = append(s.Legs, ls)
+	}
+	var err error
+	if s.Credits, err = snapCredits(st); err != nil {
+		return nil, err
+	}
+	if s.Direct, err = snapDirect(&st.direct); err != nil {
+		return nil, err
 	}
 	b, err := processor.EncodeSnapshot(s)
 	if err != nil {
@@ -280,7 +306,7 @@ func (h *Handler) Restore(snapshot []byte) error {
 // empty reports whether nothing was folded into st.
 func (st *state) empty() bool {
 	return len(st.seq) == 0 && len(st.accounts) == 0 && len(st.signings) == 0 &&
-		len(st.agreements) == 0 && len(st.terminations) == 0 && len(st.legs) == 0
+		len(st.agreements) == 0 && len(st.terminations) == 0 && len(st.legs) == 0 && len(st.credits) == 0
 }
 
 // stateFrom rebuilds the state s describes, checking it as it goes.
@@ -320,13 +346,14 @@ func (h *Handler) stateFrom(s snapshotV1) (*state, error) {
 		if as.Balance.IsNegative() || o.OpeningBalance.IsNegative() {
 			return nil, fmt.Errorf("%s: negative balance", what)
 		}
+		if o.IDType == "" {
+			o.IDType = events.IDTypeResidentID
+		}
 		a := &account{
 			opened: events.AccountOpened{
 				PayerKey:       o.PayerKey,
 				Account:        o.Account,
-				HolderName:     o.HolderName,
-				IDNumber:       o.IDNumber,
-				Phone:          o.Phone,
+				Holder:         events.AccountHolder{Name: o.HolderName, IDType: o.IDType, IDNumber: o.IDNumber, Phone: o.Phone},
 				OpeningBalance: o.OpeningBalance,
 			},
 			balance: as.Balance,
@@ -425,8 +452,15 @@ func (h *Handler) stateFrom(s snapshotV1) (*state, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: no account %q", what, as.PayerKey)
 		}
-		if sg, ok := st.signings[as.SigningID]; !ok || sg.status != signingSigned || sg.payerKey != as.PayerKey {
-			return nil, fmt.Errorf("%s: signing %q did not sign it", what, as.SigningID)
+		// An imported agreement has no signing; restoreImport checks it.
+		imported := as.SigningID == "" && len(as.ImportReply) != 0
+		if !imported {
+			if sg, ok := st.signings[as.SigningID]; !ok || sg.status != signingSigned || sg.payerKey != as.PayerKey {
+				return nil, fmt.Errorf("%s: signing %q did not sign it", what, as.SigningID)
+			}
+			if len(as.ImportReply) != 0 {
+				return nil, fmt.Errorf("%s: signed, yet has an import reply", what)
+			}
 		}
 		if err := needMoney(what+" per-payment limit", as.PerPaymentLimit); err != nil {
 			return nil, err
@@ -442,6 +476,11 @@ func (h *Handler) stateFrom(s snapshotV1) (*state, error) {
 			perPaymentLimit: as.PerPaymentLimit,
 			dailyLimit:      as.DailyLimit,
 			usage:           map[string]events.Money{},
+		}
+		if imported {
+			if err := h.restoreImport(what, a, as.ImportReply); err != nil {
+				return nil, err
+			}
 		}
 		switch as.Status {
 		case AgreementActive.String():
@@ -556,6 +595,12 @@ func (h *Handler) stateFrom(s snapshotV1) (*state, error) {
 			}
 		}
 		st.legs[ls.TxnID] = l
+	}
+	if err := h.restoreCredits(st, s.Credits); err != nil {
+		return nil, err
+	}
+	if err := h.restoreDirect(st, s.Direct); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
@@ -693,4 +738,24 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// restoreImport sets the import fields of a, an imported agreement, from
+// its stored payer.agreement_imported, which must describe a.
+func (h *Handler) restoreImport(what string, a *agreement, raw json.RawMessage) error {
+	env, err := h.decodeReply(what+" import reply", raw, false, events.AgreementImported{})
+	if err != nil {
+		return err
+	}
+	p, err := h.reg.Decode(env)
+	if err != nil {
+		return fmt.Errorf("%s import reply: %w", what, err)
+	}
+	e := p.(events.AgreementImported)
+	if e.AgreementNo != a.no || env.AggregateID != a.payerKey || e.ChannelID != a.channelID ||
+		!e.PerPaymentLimit.Equal(a.perPaymentLimit) || !e.DailyLimit.Equal(a.dailyLimit) {
+		return fmt.Errorf("%s: import reply %s describes another agreement", what, env.ID)
+	}
+	a.legacyNo, a.signedOn, a.importReply = e.LegacyNo, e.SignedOn, env
+	return nil
 }

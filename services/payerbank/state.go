@@ -11,6 +11,9 @@ type state struct {
 	agreements   map[string]*agreement   // by agreement number
 	terminations map[string]*termination // by terminate request ID
 	legs         map[string]*payerLeg    // by transaction ID
+	credits      map[string]*payerCredit // refund credits, by credit ID
+	// direct is the legacy direct link during cutover (direct.go).
+	direct directBook
 }
 
 func newState() *state {
@@ -21,5 +24,6 @@ func newState() *state {
 		agreements:   map[string]*agreement{},
 		terminations: map[string]*termination{},
 		legs:         map[string]*payerLeg{},
+		credits:      map[string]*payerCredit{},
 	}
 }

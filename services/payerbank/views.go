@@ -23,6 +23,9 @@ type AgreementView struct {
 	Status          AgreementStatus
 	PerPaymentLimit events.Money
 	DailyLimit      events.Money
+	// LegacyNo is the direct-connect number of an imported agreement,
+	// which has no SigningID.
+	LegacyNo string
 }
 
 // Agreement returns the agreement numbered no.
@@ -39,6 +42,7 @@ func (h *Handler) Agreement(no string) (AgreementView, bool) {
 		Status:          a.status,
 		PerPaymentLimit: a.perPaymentLimit,
 		DailyLimit:      a.dailyLimit,
+		LegacyNo:        a.legacyNo,
 	}, true
 }
 
@@ -80,4 +84,24 @@ func (h *Handler) Leg(txnID string) (LegView, bool) {
 		Amount:      l.amount,
 		Day:         l.day,
 	}, true
+}
+
+// CreditView describes a refund credit at the payer bank.
+type CreditView struct {
+	CreditID string
+	TxnID    string
+	PayerKey string
+	// Status is events.LegDone (credited) or LegRefused.
+	Status     string
+	ReasonCode string       // set when refused
+	Amount     events.Money // set when credited
+}
+
+// Credit returns the refund credit creditID.
+func (h *Handler) Credit(creditID string) (CreditView, bool) {
+	c, ok := h.st.credits[creditID]
+	if !ok {
+		return CreditView{}, false
+	}
+	return CreditView{CreditID: c.creditID, TxnID: c.txnID, PayerKey: c.payerKey, Status: c.status.wire(), ReasonCode: c.reason, Amount: c.amount}, true
 }

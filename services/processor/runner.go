@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/chain"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -19,6 +21,9 @@ type Config struct {
 	Name        string
 	GroupPrefix string
 	Brokers     []string
+	// Connector authenticates and encrypts every connection of the
+	// runner; nil is plaintext.
+	Connector *kafkaconn.Connector
 	// Inbox is the topic the processor consumes.
 	Inbox string
 	// Events is the processor's own event topic, co-partitioned with Inbox.
@@ -33,6 +38,9 @@ type Config struct {
 	// SnapshotChunkBytes bounds one snapshot record (below the broker's
 	// message.max.bytes).
 	SnapshotChunkBytes int
+	// ChainKey keys the hash chain the runtime links every event of Events
+	// into (see package events/chain); empty means chain.DevKey.
+	ChainKey []byte
 	// Poison receives inbox records that can never be handled.
 	Poison string
 	// RawInbox hands records to the handler undecoded (the intake reads
@@ -67,6 +75,16 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
+// DecisionObserver is an Observer that also watches what handlers decide:
+// every event they record (not the events folded during a rebuild) and
+// every record they send, before it is written. Metrics use it for
+// outcomes by status and reason, and saga latencies. It is called from the
+// partition's goroutine and must be quick and safe for concurrent use.
+type DecisionObserver interface {
+	Decided(processor string, env events.Envelope, p events.Payload)
+	Sent(processor string, o Outbound)
+}
+
 // Observer receives the runtime's measurements. Implementations must be
 // safe for concurrent use: partitions run in parallel.
 type Observer interface {
@@ -79,6 +97,9 @@ type Observer interface {
 }
 
 func (c *Config) setDefaults() {
+	if len(c.ChainKey) == 0 {
+		c.ChainKey = []byte(chain.DevKey)
+	}
 	if c.GroupPrefix == "" {
 		c.GroupPrefix = "paycore."
 	}
@@ -151,7 +172,7 @@ func New(cfg Config) (*Runner, error) {
 	return &Runner{
 		cfg: cfg,
 		writer: &kafka.Writer{
-			Addr: kafka.TCP(cfg.Brokers...),
+			Addr: kafka.TCP(cfg.Brokers...), Transport: cfg.Connector.Transport(),
 			// Murmur2 is the Java client's partitioner: a record keyed by a
 			// channel's kcat or Java producer lands where ours would.
 			Balancer:     &kafka.Murmur2Balancer{},
@@ -163,7 +184,7 @@ func New(cfg Config) (*Runner, error) {
 			MaxAttempts:  3,
 		},
 		snapWriter: &kafka.Writer{
-			Addr: kafka.TCP(cfg.Brokers...), Balancer: partitionFromHeader{}, RequiredAcks: kafka.RequireAll,
+			Addr: kafka.TCP(cfg.Brokers...), Transport: cfg.Connector.Transport(), Balancer: partitionFromHeader{}, RequiredAcks: kafka.RequireAll,
 			BatchSize: 16, BatchBytes: 1 << 20, BatchTimeout: time.Millisecond, WriteTimeout: 30 * time.Second,
 		},
 		log: cfg.Logger.With("processor", cfg.Name),
@@ -179,6 +200,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                r.cfg.GroupPrefix + r.cfg.Name,
 		Brokers:           r.cfg.Brokers,
+		Dialer:            r.cfg.Connector.Dialer(),
 		Topics:            []string{r.cfg.Inbox},
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: r.cfg.HeartbeatInterval,
@@ -244,11 +266,16 @@ type partition struct {
 	fired   map[string]time.Time // deadline commands sent, by key+value
 	out     []kafka.Message      // records of the current batch
 	snap    *snapshotter
+	chain   *links // last chain value per aggregate of the event log
+	// decided is the Observer when it also watches decisions, else nil.
+	decided DecisionObserver
 }
 
 func (r *Runner) newPartition(gen *kafka.Generation, id int) *partition {
-	return &partition{r: r, gen: gen, id: id, handler: r.cfg.Factory(id), fired: map[string]time.Time{},
-		snap: &snapshotter{r: r, id: id}}
+	p := &partition{r: r, gen: gen, id: id, handler: r.cfg.Factory(id), fired: map[string]time.Time{},
+		snap: &snapshotter{r: r, id: id}, chain: newLinks(r.cfg.ChainKey)}
+	p.decided, _ = r.cfg.Observer.(DecisionObserver)
+	return p
 }
 
 func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int, offset int64) error {
@@ -298,7 +325,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 				return revokedIsNil(err)
 			}
 			offset = batch[len(batch)-1].Offset + 1
-			if err := p.snap.maybeTake(ctx, p.handler); err != nil && ctx.Err() == nil {
+			if err := p.snap.maybeTake(ctx, p); err != nil && ctx.Err() == nil {
 				// A snapshot only shortens rebuilds; failing one is no
 				// reason to stop handling payments.
 				r.log.Warn("snapshot failed", "partition", id, "err", err)
@@ -361,7 +388,7 @@ const (
 // offset, or kafka.FirstOffset for a partition the group never committed).
 func (r *Runner) inboxReader(partition int, offset int64) (*kafka.Reader, error) {
 	reader := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: r.cfg.Brokers, Topic: r.cfg.Inbox, Partition: partition,
+		Brokers: r.cfg.Brokers, Dialer: r.cfg.Connector.Dialer(), Topic: r.cfg.Inbox, Partition: partition,
 		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: r.cfg.FetchWait,
 		QueueCapacity: r.cfg.MaxBatch, ReadBackoffMin: 5 * time.Millisecond, ReadBackoffMax: 50 * time.Millisecond,
 	})
@@ -417,13 +444,13 @@ func (p *partition) handle(m kafka.Message) {
 			msg.Payload, err = p.r.cfg.Registry.DecodeOwn(env)
 		}
 		if err != nil {
-			p.poison(m, "undecodable: "+err.Error())
+			p.poison(m, "", "undecodable: "+err.Error())
 			return
 		}
 	}
 	out, err := p.handler.Handle(msg)
 	if err != nil {
-		p.poison(m, err.Error())
+		p.poison(m, msg.Envelope.CorrelationID, err.Error())
 		return
 	}
 	if len(out.Payloads) != 0 && len(out.Payloads) != len(out.Events) {
@@ -444,10 +471,20 @@ func (p *partition) handle(m kafka.Message) {
 		}
 		p.handler.Apply(env, payload)
 		p.snap.applied++
-		p.queue(EnvelopeTo(p.r.cfg.Events, env))
+		if p.decided != nil {
+			p.decided.Decided(p.r.cfg.Name, env, payload)
+		}
+		wire, err := p.chain.seal(env)
+		if err != nil {
+			panic(fmt.Sprintf("processor %s: encoding %s: %v", p.r.cfg.Name, env.Type, err)) // decoded above: a bug
+		}
+		p.queue(Outbound{Topic: p.r.cfg.Events, Key: env.AggregateID, Value: wire})
 	}
 	now := time.Now()
 	for _, o := range out.Messages {
+		if p.decided != nil {
+			p.decided.Sent(p.r.cfg.Name, o)
+		}
 		if o.NotBefore.After(now) {
 			p.delay(o)
 			continue
@@ -491,8 +528,12 @@ func (p *partition) fireDeadlines(now time.Time) {
 	p.fired = live
 }
 
-func (p *partition) poison(m kafka.Message, reason string) {
-	p.r.log.Warn("poison record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "reason", reason)
+// poison parks m on the poison topic with reason. correlation is the
+// record's correlation ID when it could be decoded ("" otherwise), so the
+// log line leads an operator to the whole flow.
+func (p *partition) poison(m kafka.Message, correlation, reason string) {
+	p.r.log.Warn("poison record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset,
+		"correlation_id", correlation, "reason", reason)
 	if obs := p.r.cfg.Observer; obs != nil {
 		obs.Poisoned(p.r.cfg.Name, reason)
 	}
@@ -554,22 +595,41 @@ func (p *partition) flush(ctx context.Context) error {
 // the latest snapshot if there is a usable one, then the event log from the
 // snapshot's offset (or from the start) up to its end at assignment time.
 func (p *partition) rebuild(ctx context.Context, useSnapshot bool) (RebuildStats, error) {
+	var pick snapshotPicker
+	if useSnapshot {
+		pick = p.r.latestSnapshot
+	}
+	return p.rebuildWith(ctx, pick, -1, nil)
+}
+
+// snapshotPicker chooses the snapshot a rebuild starts from: its manifest,
+// state and chunk keys, or a nil manifest for none.
+type snapshotPicker func(ctx context.Context, partition int) (*manifest, []byte, []string, error)
+
+// rebuildWith is rebuild from the snapshot pick chooses (none when pick is
+// nil), folding the log up to end (exclusive), or up to its end at the
+// start when end < 0. covered, if set, is told how many offsets of the
+// log each step accounted for: the snapshot's, then one per event.
+func (p *partition) rebuildWith(ctx context.Context, pick snapshotPicker, end int64, covered func(int64)) (RebuildStats, error) {
 	start := time.Now()
 	var stats RebuildStats
 	first, last, err := p.r.offsets(ctx, p.r.cfg.Events, p.id)
 	if err != nil {
 		return stats, err
 	}
+	if end >= 0 {
+		last = min(last, end)
+	}
 	from := first
-	if snap, ok := p.handler.(Snapshotter); ok && useSnapshot && p.r.cfg.Snapshots != "" {
-		m, state, keys, err := p.r.latestSnapshot(ctx, p.id)
+	if snap, ok := p.handler.(Snapshotter); ok && pick != nil && p.r.cfg.Snapshots != "" {
+		m, state, keys, err := pick(ctx, p.id)
 		switch {
 		case err != nil:
 			p.r.log.Warn("snapshot unusable; folding the whole log", "partition", p.id, "err", err)
 		case m != nil:
-			if err := snap.Restore(state); err != nil {
+			if err := p.restore(snap, state); err != nil {
 				p.r.log.Warn("snapshot does not restore; folding the whole log", "partition", p.id, "snapshot", m.SnapshotID, "err", err)
-				p.handler = p.r.cfg.Factory(p.id)
+				p.handler, p.chain = p.r.cfg.Factory(p.id), newLinks(p.r.cfg.ChainKey)
 			} else {
 				from = max(m.EventsOffset, first)
 				stats.FromSnapshot, stats.SnapshotBytes = true, m.Bytes
@@ -578,9 +638,13 @@ func (p *partition) rebuild(ctx context.Context, useSnapshot bool) (RebuildStats
 		}
 	}
 	stats.EventsOffset = from
+	stats.EndOffset = max(from, last)
+	if covered != nil {
+		covered(from - first)
+	}
 	if last > from {
 		reader := kafka.NewReader(kafka.ReaderConfig{
-			Brokers: p.r.cfg.Brokers, Topic: p.r.cfg.Events, Partition: p.id,
+			Brokers: p.r.cfg.Brokers, Dialer: p.r.cfg.Connector.Dialer(), Topic: p.r.cfg.Events, Partition: p.id,
 			MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond, QueueCapacity: 10000,
 		})
 		defer reader.Close()
@@ -596,12 +660,16 @@ func (p *partition) rebuild(ctx context.Context, useSnapshot bool) (RebuildStats
 			if err != nil {
 				return stats, fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
 			}
+			env = p.chain.learn(env, m.Value)
 			payload, err := p.r.cfg.Registry.DecodeOwn(env)
 			if err != nil {
 				return stats, fmt.Errorf("rebuild %s/%d offset %d: %w", p.r.cfg.Events, p.id, m.Offset, err)
 			}
 			p.handler.Apply(env, payload)
 			stats.Events++
+			if covered != nil {
+				covered(1)
+			}
 			if m.Offset >= last-1 {
 				break
 			}
@@ -625,7 +693,7 @@ func (r *Runner) offsets(ctx context.Context, topic string, partition int) (int6
 	backoff := 50 * time.Millisecond
 	for attempt := 0; attempt < 12; attempt++ {
 		for _, b := range r.cfg.Brokers {
-			conn, err := kafka.DialLeader(ctx, "tcp", b, topic, partition)
+			conn, err := r.cfg.Connector.DialLeader(ctx, b, topic, partition)
 			if err != nil {
 				lastErr = err
 				continue

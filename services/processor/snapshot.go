@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ import (
 // event log from EventsOffset. Anything wrong with the snapshot (missing
 // chunk, checksum, Restore error) falls back to folding the whole log: a
 // snapshot is an optimisation, never the source of truth.
+//
+// The state a snapshot holds is the handler's Snapshot followed by the
+// partition's hash-chain state (see links in chain.go).
 
 // manifest describes one snapshot.
 type manifest struct {
@@ -80,9 +84,8 @@ type snapshotter struct {
 // It is called after a batch was written, so every event of the state is
 // acknowledged and, this partition being its only writer, the event log's
 // end offset is exactly the state's position.
-func (s *snapshotter) maybeTake(ctx context.Context, h Handler) error {
-	snap, ok := h.(Snapshotter)
-	if !ok || s.r.cfg.Snapshots == "" || s.applied < s.r.cfg.SnapshotEvery {
+func (s *snapshotter) maybeTake(ctx context.Context, p *partition) error {
+	if _, ok := p.handler.(Snapshotter); !ok || s.r.cfg.Snapshots == "" || s.applied < s.r.cfg.SnapshotEvery {
 		return nil
 	}
 	start := time.Now()
@@ -90,10 +93,24 @@ func (s *snapshotter) maybeTake(ctx context.Context, h Handler) error {
 	if err != nil {
 		return err
 	}
-	state, err := snap.Snapshot()
+	state, err := p.snapshot()
 	if err != nil {
 		return fmt.Errorf("snapshot of partition %d: %w", s.id, err)
 	}
+	if err := s.write(ctx, state, end); err != nil {
+		return err
+	}
+	if obs := s.r.cfg.Observer; obs != nil {
+		obs.Snapshotted(s.r.cfg.Name, s.id, len(state), time.Since(start))
+	}
+	s.r.log.Info("snapshot written", "partition", s.id, "events_offset", end, "bytes", len(state), "chunks", s.last.Chunks, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// write writes state, the partition's state folded up to the event-log
+// offset end, as its snapshot in force: chunks, then the manifest, then
+// tombstones for the previous snapshot's chunks.
+func (s *snapshotter) write(ctx context.Context, state []byte, end int64) error {
 	sum := sha256.Sum256(state)
 	m := manifest{
 		SnapshotID: events.DeriveID("snapshot", s.r.cfg.Events, strconv.Itoa(s.id), strconv.FormatInt(end, 10)),
@@ -119,10 +136,14 @@ func (s *snapshotter) maybeTake(ctx context.Context, h Handler) error {
 	if err := s.r.snapWriter.WriteMessages(ctx, kafka.Message{Topic: s.r.cfg.Snapshots, Key: []byte(manifestKey(s.id)), Value: body, Headers: header}); err != nil {
 		return fmt.Errorf("writing snapshot manifest of partition %d: %w", s.id, err)
 	}
-	// The new snapshot is in force; the old chunks may go.
+	// The new snapshot is in force; the old chunks may go, unless they are
+	// the new ones: a snapshot taken again at the same offset has the same
+	// ID, hence the same chunk keys.
 	var tombstones []kafka.Message
 	for _, k := range s.previous {
-		tombstones = append(tombstones, kafka.Message{Topic: s.r.cfg.Snapshots, Key: []byte(k), Value: nil, Headers: header})
+		if !slices.Contains(keys, k) {
+			tombstones = append(tombstones, kafka.Message{Topic: s.r.cfg.Snapshots, Key: []byte(k), Value: nil, Headers: header})
+		}
 	}
 	if len(tombstones) > 0 {
 		if err := s.r.snapWriter.WriteMessages(ctx, tombstones...); err != nil {
@@ -130,10 +151,6 @@ func (s *snapshotter) maybeTake(ctx context.Context, h Handler) error {
 		}
 	}
 	s.last, s.previous, s.applied = &m, keys, 0
-	if obs := s.r.cfg.Observer; obs != nil {
-		obs.Snapshotted(s.r.cfg.Name, s.id, len(state), time.Since(start))
-	}
-	s.r.log.Info("snapshot written", "partition", s.id, "events_offset", end, "bytes", len(state), "chunks", m.Chunks, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -145,7 +162,7 @@ func (r *Runner) latestSnapshot(ctx context.Context, p int) (*manifest, []byte, 
 		return nil, nil, nil, err
 	}
 	reader := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: r.cfg.Brokers, Topic: r.cfg.Snapshots, Partition: p,
+		Brokers: r.cfg.Brokers, Dialer: r.cfg.Connector.Dialer(), Topic: r.cfg.Snapshots, Partition: p,
 		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond,
 	})
 	defer reader.Close()
@@ -180,22 +197,32 @@ func (r *Runner) latestSnapshot(ctx context.Context, p int) (*manifest, []byte, 
 	if latest == nil {
 		return nil, nil, nil, nil
 	}
+	state, keys, err := assemble(p, latest, chunks)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return latest, state, keys, nil
+}
+
+// assemble joins the chunks of snapshot m of partition p, read from the
+// snapshot topic into chunks (by key), and checks them against m.
+func assemble(p int, m *manifest, chunks map[string][]byte) ([]byte, []string, error) {
 	var state []byte
 	var keys []string
-	for i := 0; i < latest.Chunks; i++ {
-		k := chunkKey(p, latest.SnapshotID, i)
+	for i := 0; i < m.Chunks; i++ {
+		k := chunkKey(p, m.SnapshotID, i)
 		c, ok := chunks[k]
 		if !ok {
-			return nil, nil, nil, fmt.Errorf("snapshot %s misses chunk %d", latest.SnapshotID, i)
+			return nil, nil, fmt.Errorf("snapshot %s misses chunk %d", m.SnapshotID, i)
 		}
 		state = append(state, c...)
 		keys = append(keys, k)
 	}
 	sum := sha256.Sum256(state)
-	if hex.EncodeToString(sum[:]) != latest.SHA256 || len(state) != latest.Bytes {
-		return nil, nil, nil, errors.New("snapshot " + latest.SnapshotID + " fails its checksum")
+	if hex.EncodeToString(sum[:]) != m.SHA256 || len(state) != m.Bytes {
+		return nil, nil, errors.New("snapshot " + m.SnapshotID + " fails its checksum")
 	}
-	return latest, state, keys, nil
+	return state, keys, nil
 }
 
 // RebuildStats says how a partition's state was rebuilt.
@@ -203,6 +230,7 @@ type RebuildStats struct {
 	FromSnapshot  bool
 	SnapshotBytes int
 	EventsOffset  int64 // where folding the log started
+	EndOffset     int64 // where it ended: the state holds the log before it
 	Events        int   // events folded after the snapshot (or in all)
 	Took          time.Duration
 }

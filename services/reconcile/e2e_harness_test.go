@@ -153,9 +153,9 @@ func start(t *testing.T) *harness {
 	if h.deriver, err = payerkey.NewDeriver(h.cfg.Secrets.PayerKey); err != nil {
 		t.Fatal(err)
 	}
-	h.client = channel.NewClient(brokers, top.Name(topology.Requests))
+	h.client = channel.NewClient(brokers, nil, top.Name(topology.Requests))
 	t.Cleanup(func() { h.client.Close() })
-	if h.outcomes, err = channel.Watch(runCtx, brokers, top.Name(topology.Outcomes)); err != nil {
+	if h.outcomes, err = channel.Watch(runCtx, brokers, nil, top.Name(topology.Outcomes)); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -187,7 +187,7 @@ func (h *harness) openAccount(number, balance string) bankadmin.Account {
 	h.t.Helper()
 	a := bankadmin.Account{Number: number, HolderName: "Li Si " + number[len(number)-4:], IDNumber: "11010519491231002X",
 		Phone: "139" + number[len(number)-8:], OpeningBalance: events.CNY(balance)}
-	if err := bankadmin.OpenAccounts(h.ctx, h.brokers, h.topic(topology.PayerInbox), h.deriver, []bankadmin.Account{a}); err != nil {
+	if err := bankadmin.OpenAccounts(h.ctx, h.brokers, nil, h.topic(topology.PayerInbox), h.deriver, []bankadmin.Account{a}); err != nil {
 		h.t.Fatal(err)
 	}
 	return a
@@ -247,7 +247,7 @@ func (h *harness) reconcile(batchID, bank, path string) reconcile.Result {
 
 func (h *harness) clearingLog() *clearing.Log {
 	h.t.Helper()
-	l, err := clearing.ReadLog(h.ctx, h.brokers, h.topic(topology.Clearing), h.reg)
+	l, err := clearing.ReadLog(h.ctx, h.brokers, nil, h.topic(topology.Clearing), h.reg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func (h *harness) bankTruth() map[string]map[string]string {
 	truth := map[string]map[string]string{events.BankPayer: {}, events.BankReserve: {}}
 	rank := map[string]int{tables.PayerRefused: 1, tables.PayerDebited: 2, tables.PayerReversed: 3}
 	for bank, topic := range map[string]string{events.BankPayer: h.topic(topology.PayerEvts), events.BankReserve: h.topic(topology.ResEvents)} {
-		err := logscan.Scan(h.ctx, h.brokers, topic, func(m kafka.Message) error {
+		err := logscan.Scan(h.ctx, h.brokers, nil, topic, func(m kafka.Message) error {
 			env, err := events.UnmarshalOwn(m.Value)
 			if err != nil {
 				return err
@@ -331,7 +331,7 @@ func (h *harness) sagaHandlesCorrections() bool {
 // account it has never posted to, records reserve.summary_posted.
 func (h *harness) reserveBankPostsSummaries() bool {
 	h.t.Helper()
-	factory, err := reservebank.NewFactory(reservebank.Config{Topics: reservebank.Topics{SagaInbox: h.topic(topology.SagaInbox)}}, h.reg)
+	factory, err := reservebank.NewFactory(reservebank.Config{Topics: reservebank.Topics{SagaInbox: h.topic(topology.SagaInbox), ReserveInbox: h.topic(topology.ResInbox)}}, h.reg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func (h *harness) checkPostings(sent []events.PostReserveSummary) {
 // waitProjected waits for the projector to catch up with topics.
 func (h *harness) waitProjected(topics ...string) {
 	h.t.Helper()
-	if err := clearing.WaitProjected(h.ctx, h.brokers, h.projectorGroup, topics, 30*time.Second); err != nil {
+	if err := clearing.WaitProjected(h.ctx, h.brokers, nil, h.projectorGroup, topics, 30*time.Second); err != nil {
 		h.t.Fatal(err)
 	}
 }

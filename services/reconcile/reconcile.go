@@ -9,6 +9,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/clearing"
 	"github.com/paycore/paycore/services/processor"
 )
@@ -24,7 +25,10 @@ type Topics struct {
 // Config is what Reconcile needs.
 type Config struct {
 	Brokers []string
-	Topics  Topics
+	// Connector authenticates and encrypts the Kafka connections; nil is
+	// plaintext.
+	Connector *kafkaconn.Connector
+	Topics    Topics
 	// ProjectorGroup is the consumer group of the ClickHouse projector.
 	ProjectorGroup string
 	Conn           driver.Conn
@@ -110,7 +114,7 @@ func Load(ctx context.Context, cfg Config, batchID string, projected ...string) 
 	if err := cfg.validate(); err != nil {
 		return events.BatchClosed{}, nil, err
 	}
-	log, err := clearing.ReadLog(ctx, cfg.Brokers, cfg.Topics.Clearing, cfg.Registry)
+	log, err := clearing.ReadLog(ctx, cfg.Brokers, cfg.Connector, cfg.Topics.Clearing, cfg.Registry)
 	if err != nil {
 		return events.BatchClosed{}, nil, err
 	}
@@ -124,7 +128,7 @@ func load(ctx context.Context, cfg Config, log *clearing.Log, batchID string, pr
 			ErrNotClosed, batchID, cfg.Topics.Clearing)
 	}
 	topics := append([]string{cfg.Topics.SagaEvents}, projected...)
-	if err := clearing.WaitProjected(ctx, cfg.Brokers, cfg.ProjectorGroup, topics, cfg.ProjectorWait); err != nil {
+	if err := clearing.WaitProjected(ctx, cfg.Brokers, cfg.Connector, cfg.ProjectorGroup, topics, cfg.ProjectorWait); err != nil {
 		return closed, nil, fmt.Errorf("reconcile: batch %s: %w", batchID, err)
 	}
 	ours, err := clearing.LoadBatch(ctx, cfg.Conn, closed.WindowStart, closed.WindowEnd)
@@ -172,7 +176,7 @@ func Reconcile(ctx context.Context, cfg Config, batchID string, st Statement) (R
 	if err := ValidBank(st.Bank); err != nil {
 		return Result{}, err
 	}
-	log, err := clearing.ReadLog(ctx, cfg.Brokers, cfg.Topics.Clearing, cfg.Registry)
+	log, err := clearing.ReadLog(ctx, cfg.Brokers, cfg.Connector, cfg.Topics.Clearing, cfg.Registry)
 	if err != nil {
 		return Result{}, err
 	}
@@ -241,10 +245,10 @@ func Reconcile(ctx context.Context, cfg Config, batchID string, st Statement) (R
 		}
 	}
 
-	if err := clearing.Publish(ctx, cfg.Brokers, clearing.To(cfg.Topics.Clearing, res.Recorded...)); err != nil {
+	if err := clearing.Publish(ctx, cfg.Brokers, cfg.Connector, clearing.To(cfg.Topics.Clearing, res.Recorded...)); err != nil {
 		return Result{}, fmt.Errorf("reconcile: batch %s: %w", batchID, err)
 	}
-	if err := clearing.Publish(ctx, cfg.Brokers, commands); err != nil {
+	if err := clearing.Publish(ctx, cfg.Brokers, cfg.Connector, commands); err != nil {
 		return Result{}, fmt.Errorf("reconcile: batch %s: results recorded, commands not sent (run again): %w", batchID, err)
 	}
 	return res, nil

@@ -60,8 +60,9 @@ type Config struct {
 	DueMax int
 	// ReserveSubAccounts is the number of sub-accounts (分户) each reserve
 	// account is split into for refund debits; a refund debits the one its
-	// ID hashes to. It must equal the reserve bank's count: a debit for a
-	// sub-account the bank does not have is refused.
+	// ID hashes to. It must equal the reserve bank's count (app.Config sets
+	// both from this field): a debit for a sub-account the bank does not
+	// have is parked as poison, and the refund ends presumed_failure.
 	ReserveSubAccounts int
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -30,6 +31,9 @@ type EnsureOptions struct {
 	// ReplicationFactor for created topics; 1 on a single broker, 3 in
 	// production.
 	ReplicationFactor int
+	// Connector authenticates and encrypts the connections; nil is
+	// plaintext. A refused login fails Ensure with a *kafkaconn.AuthError.
+	Connector *kafkaconn.Connector
 }
 
 // Report says what Ensure found and did.
@@ -52,9 +56,9 @@ func Ensure(ctx context.Context, brokers []string, t Topology, opts EnsureOption
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: opts.Timeout}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: opts.Timeout, Transport: opts.Connector.Transport()}
 
-	existing, err := partitionCounts(ctx, client)
+	existing, err := partitionCounts(ctx, client, opts.Connector)
 	if err != nil {
 		return Report{}, err
 	}
@@ -86,7 +90,7 @@ func Ensure(ctx context.Context, brokers []string, t Topology, opts EnsureOption
 			rep.Created = append(rep.Created, name)
 		}
 		sort.Strings(rep.Created)
-		if existing, err = waitForTopics(ctx, client, missing); err != nil {
+		if existing, err = waitForTopics(ctx, client, opts.Connector, missing); err != nil {
 			return rep, err
 		}
 	}
@@ -137,13 +141,14 @@ func topicConfig(tp Topic, replication int) kafka.TopicConfig {
 // partitionCounts asks a broker directly (not through kafka-go's Client,
 // whose transport caches metadata for seconds and would not see topics it
 // has just created) for every topic's partition count.
-func partitionCounts(ctx context.Context, client *kafka.Client) (map[string]int, error) {
+func partitionCounts(ctx context.Context, client *kafka.Client, connector *kafkaconn.Connector) (map[string]int, error) {
 	var lastErr error
 	for _, addr := range strings.Split(client.Addr.String(), ",") {
-		dialer := &kafka.Dialer{Timeout: client.Timeout}
+		dialer := connector.Dialer()
+		dialer.Timeout = client.Timeout
 		conn, err := dialer.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			lastErr = err
+			lastErr = connector.Explain(addr, err)
 			continue
 		}
 		if dl, ok := ctx.Deadline(); ok {
@@ -168,6 +173,11 @@ func partitionCounts(ctx context.Context, client *kafka.Client) (map[string]int,
 		}
 		return out, nil
 	}
+	var authErr *kafkaconn.AuthError
+	var tlsErr *kafkaconn.TLSError
+	if errors.As(lastErr, &authErr) || errors.As(lastErr, &tlsErr) {
+		return nil, lastErr // reached, and refused: not ErrUnreachable
+	}
 	var opErr *net.OpError
 	if errors.As(lastErr, &opErr) || errors.Is(lastErr, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w at %s: %v (start it with deploy/stack.sh up, or set PAYCORE_KAFKA_BROKERS)", ErrUnreachable, client.Addr, lastErr)
@@ -178,9 +188,9 @@ func partitionCounts(ctx context.Context, client *kafka.Client) (map[string]int,
 // waitForTopics polls metadata until created topics show all partitions,
 // each with a leader: creation is asynchronous in KRaft, and a client racing
 // it gets UnknownTopicOrPartition or NotLeaderForPartition.
-func waitForTopics(ctx context.Context, client *kafka.Client, created []kafka.TopicConfig) (map[string]int, error) {
+func waitForTopics(ctx context.Context, client *kafka.Client, connector *kafkaconn.Connector, created []kafka.TopicConfig) (map[string]int, error) {
 	for {
-		counts, err := partitionCounts(ctx, client)
+		counts, err := partitionCounts(ctx, client, connector)
 		if err != nil {
 			return nil, err
 		}

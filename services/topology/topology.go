@@ -82,6 +82,19 @@ const (
 	ResEvents  = "reserve.events"
 	ResSnaps   = "reserve.snapshots"
 	Clearing   = "clearing.events"
+
+	// Cutover: routing rules, routing decisions, the legacy direct path.
+	CutoverRules  = "cutover.rules"
+	CutoverInbox  = "cutover.inbox"
+	CutoverEvents = "cutover.events"
+	CutoverSnaps  = "cutover.snapshots"
+	DirectInbox   = "direct.inbox"
+	DirectEvents  = "direct.events"
+	DirectSnaps   = "direct.snapshots"
+	// LegacyMaps and LegacyReplies serve the migration of stock
+	// agreements (services/legacy).
+	LegacyMaps    = "legacy.mappings"
+	LegacyReplies = "legacy.replies"
 )
 
 // Config sizes the default topology.
@@ -131,10 +144,15 @@ func New(cfg Config) (Topology, error) {
 	add(Poison, 1, RetainForever, "", "messages a processor could not handle after bounded retries")
 	add(Probes, 1, RetainWeek, "", "diagnostic probes (paycore probe)")
 	add(Clearing, 1, RetainForever, "", "clearing batches, settlement instructions, reconciliation results (one writer: paycore clearing/reconcile)")
+	add(CutoverRules, 1, RetainForever, "", "cutover routing rules, one version per record (paycore cutover publish)")
+	add(LegacyMaps, n, RetainForever, "", "legacy agreement number -> NetsUnion agreement number, keyed by legacy number (one writer: paycore legacy import)")
+	add(LegacyReplies, 1, RetainWeek, "", "the payer bank's answers to legacy agreement imports, read by paycore legacy import")
 	for _, g := range []struct{ inbox, events, snaps, group, what string }{
 		{SagaInbox, SagaEvents, SagaSnaps, "saga", "payment and signing sagas, keyed by transaction ID"},
 		{PayerInbox, PayerEvts, PayerSnaps, "payer", "payer bank: accounts, agreements, payer legs; keyed by account token"},
 		{ResInbox, ResEvents, ResSnaps, "reserve", "reserve bank: reserve legs, keyed by transaction ID"},
+		{CutoverInbox, CutoverEvents, CutoverSnaps, "cutover", "cutover router: each payment's first routing decision, keyed by transaction ID"},
+		{DirectInbox, DirectEvents, DirectSnaps, "direct", "legacy direct path: direct payments and legacy refunds keyed by transaction ID, institutions' legacy ledgers"},
 	} {
 		add(g.inbox, n, RetainWeek, g.group, "commands and replies for "+g.what)
 		add(g.events, n, RetainForever, g.group, "event log of "+g.what)

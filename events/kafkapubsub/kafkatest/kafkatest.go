@@ -42,7 +42,7 @@ func Brokers(t testing.TB) []string {
 	brokers := brokersFromEnv()
 	ctx, cancel := context.WithTimeout(context.Background(), reachTimeout)
 	defer cancel()
-	if _, err := kafkaadmin.Topics(ctx, brokers, dialTimeout); err != nil {
+	if _, err := kafkaadmin.Topics(ctx, brokers, nil, dialTimeout); err != nil {
 		t.Fatalf("Kafka not reachable at %s: start it with deploy/stack.sh up (make test does this)\n\tcause: %v",
 			strings.Join(brokers, ","), err)
 	}
@@ -70,7 +70,7 @@ func CreateTopic(t testing.TB, brokers []string, name string, partitions int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
-	got, err := kafkaadmin.CreateTopic(ctx, brokers, dialTimeout, name, partitions, 1)
+	got, err := kafkaadmin.CreateTopic(ctx, brokers, nil, dialTimeout, name, partitions, 1)
 	if err != nil {
 		t.Fatalf("kafkatest: %v", err)
 	}
@@ -78,7 +78,7 @@ func CreateTopic(t testing.TB, brokers []string, name string, partitions int) {
 		// Not t.Context(): it is already canceled when cleanups run.
 		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 		defer cancel()
-		if err := kafkaadmin.DeleteTopics(ctx, brokers, dialTimeout, name); err != nil {
+		if err := kafkaadmin.DeleteTopics(ctx, brokers, nil, dialTimeout, name); err != nil {
 			t.Errorf("kafkatest: %v", err)
 		}
 	})

@@ -38,7 +38,7 @@ func TestCreateTopicIsReadyAndCleanedUp(t *testing.T) {
 		kafkatest.CreateTopic(t, brokers, name, 3)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		parts, err := kafkaadmin.Partitions(ctx, brokers, time.Second, name)
+		parts, err := kafkaadmin.Partitions(ctx, brokers, nil, time.Second, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestCreateTopicIsReadyAndCleanedUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for {
-		_, err := kafkaadmin.Partitions(ctx, brokers, time.Second, name)
+		_, err := kafkaadmin.Partitions(ctx, brokers, nil, time.Second, name)
 		if errors.Is(err, kafkaadmin.ErrTopicMissing) {
 			break
 		}

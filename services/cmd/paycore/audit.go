@@ -33,7 +33,7 @@ demo run's "paycore.demo-20261129-150405.").`,
 					return err
 				}
 			}
-			rep, err := audit.FromKafka(cmd.Context(), k.Brokers, top)
+			rep, err := audit.FromKafka(cmd.Context(), k.Brokers, k.Connector, top)
 			if err != nil {
 				return err
 			}

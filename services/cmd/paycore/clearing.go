@@ -65,7 +65,7 @@ success and presumed_success total) and the clearing.batch_closed.`,
 			if err != nil {
 				return err
 			}
-			if _, err := topology.Ensure(cmd.Context(), k.Brokers, k.Topology, topology.EnsureOptions{Timeout: k.AdminTimeout, Create: true}); err != nil {
+			if _, err := topology.Ensure(cmd.Context(), k.Brokers, k.Topology, topology.EnsureOptions{Timeout: k.AdminTimeout, Create: true, Connector: k.Connector}); err != nil {
 				return err
 			}
 			pc, closeConn, err := projectorConfig(cmd.Context(), k)
@@ -74,6 +74,7 @@ success and presumed_success total) and the clearing.batch_closed.`,
 			}
 			defer closeConn()
 			cfg.Brokers, cfg.Conn, cfg.Registry = k.Brokers, pc.Conn, events.Catalog()
+			cfg.Connector = k.Connector
 			cfg.ClearingTopic, cfg.SagaEvents = k.Topology.Name(topology.Clearing), k.Topology.Name(topology.SagaEvents)
 			cfg.ProjectorGroup = pc.GroupPrefix + pc.Name
 			rep, err := clearing.Close(cmd.Context(), cfg)

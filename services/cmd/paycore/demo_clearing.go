@@ -39,7 +39,7 @@ func demoClearing(ctx context.Context, k config.Kafka, pc projector.Config, run 
 	}
 	filesDir := filepath.Join(clearing.DefaultFilesDir, "demo-"+run)
 	rep, err := clearing.Close(ctx, clearing.CloseConfig{
-		Brokers: k.Brokers, ClearingTopic: top.Name(topology.Clearing), SagaEvents: top.Name(topology.SagaEvents),
+		Brokers: k.Brokers, Connector: k.Connector, ClearingTopic: top.Name(topology.Clearing), SagaEvents: top.Name(topology.SagaEvents),
 		ProjectorGroup: pc.GroupPrefix + pc.Name, Conn: pc.Conn, Registry: pc.Registry,
 		Schedule: clearing.Schedule{Window: demoWindow, Cutoff: clearing.DefaultCutoff},
 		Until:    time.Now(), SettleDelay: settle, FilesDir: filesDir,
@@ -51,7 +51,7 @@ func demoClearing(ctx context.Context, k config.Kafka, pc projector.Config, run 
 	printClosedBatches(rep)
 
 	rc := reconcile.Config{
-		Brokers: k.Brokers,
+		Brokers: k.Brokers, Connector: k.Connector,
 		Topics: reconcile.Topics{
 			Clearing: top.Name(topology.Clearing), SagaEvents: top.Name(topology.SagaEvents),
 			SagaInbox: top.Name(topology.SagaInbox), ReserveInbox: top.Name(topology.ResInbox),

@@ -31,7 +31,7 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(topicsCommand(), migrateCommand(), probeCommand(), runCommand(), demoCommand(), auditCommand(), reportCommand(), projectCommand(), replayCommand(), verifyStateCommand(),
-		clearingCommand(), bankCommand(), reconcileCommand())
+	root.AddCommand(topicsCommand(), migrateCommand(), probeCommand(), runCommand(), demoCommand(), auditCommand(), reportCommand(), projectCommand(), replayCommand(), verifyStateCommand(), verifyChainCommand(),
+		clearingCommand(), bankCommand(), reconcileCommand(), legacyCommand(), cutoverCommand())
 	return root
 }

@@ -50,7 +50,7 @@ func runProbe(ctx context.Context, note, amountText string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := topology.Ensure(ctx, k.Brokers, k.Topology, topology.EnsureOptions{Timeout: k.AdminTimeout, Create: true}); err != nil {
+	if _, err := topology.Ensure(ctx, k.Brokers, k.Topology, topology.EnsureOptions{Timeout: k.AdminTimeout, Create: true, Connector: k.Connector}); err != nil {
 		return err
 	}
 	conn, err := chconn.Open(ctx, chconn.ConfigFromEnv())
@@ -64,13 +64,13 @@ func runProbe(ctx context.Context, note, amountText string) error {
 
 	// watermill logs every subscription step at info; an operator wants warnings.
 	logger := watermill.NewSlogLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	pub, err := kafkapubsub.NewPublisher(kafkapubsub.PublisherConfig{Brokers: k.Brokers}, logger)
+	pub, err := kafkapubsub.NewPublisher(kafkapubsub.PublisherConfig{Brokers: k.Brokers, Connector: k.Connector}, logger)
 	if err != nil {
 		return err
 	}
 	defer pub.Close()
 	sub, err := kafkapubsub.NewSubscriber(kafkapubsub.SubscriberConfig{
-		Brokers: k.Brokers, ConsumerGroup: k.Topology.Prefix + "probe-projector",
+		Brokers: k.Brokers, Connector: k.Connector, ConsumerGroup: k.Topology.Prefix + "probe-projector",
 		PoisonTopic: k.Topology.Name(topology.Poison),
 	}, logger)
 	if err != nil {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/projections/chconn"
 	"github.com/paycore/paycore/projections/migrate"
@@ -15,13 +15,13 @@ import (
 	"github.com/paycore/paycore/services/config"
 	"github.com/paycore/paycore/services/metrics"
 	"github.com/paycore/paycore/services/topology"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
 // projectedTopics are the event logs the ClickHouse projections read.
 func projectedTopics(top topology.Topology) []string {
-	return []string{top.Name(topology.SagaEvents), top.Name(topology.PayerEvts), top.Name(topology.ResEvents), top.Name(topology.Clearing)}
+	return []string{top.Name(topology.SagaEvents), top.Name(topology.PayerEvts), top.Name(topology.ResEvents), top.Name(topology.Clearing),
+		top.Name(topology.LegacyMaps)}
 }
 
 // projectorConfig builds the projector of the analyst tables for cfg.
@@ -34,14 +34,20 @@ func projectorConfig(ctx context.Context, k config.Kafka) (projector.Config, fun
 		conn.Close()
 		return projector.Config{}, nil, err
 	}
+	return analystProjector(k, conn), func() { conn.Close() }, nil
+}
+
+// analystProjector is the projector of the analyst tables over conn.
+func analystProjector(k config.Kafka, conn driver.Conn) projector.Config {
 	return projector.Config{
-		Name: "projector", GroupPrefix: k.Topology.Prefix, Brokers: k.Brokers, Topics: projectedTopics(k.Topology),
+		Name: "projector", GroupPrefix: k.Topology.Prefix, Brokers: k.Brokers, Connector: k.Connector, Topics: projectedTopics(k.Topology),
 		Conn: conn, Mapper: tables.Mapper{}, Registry: events.Catalog(), Logger: slog.Default(),
-	}, func() { conn.Close() }, nil
+	}
 }
 
 func projectCommand() *cobra.Command {
 	var metricsAddr string
+	var sessionTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "project",
 		Short: "Project the event logs into ClickHouse until interrupted",
@@ -56,7 +62,7 @@ shared like any consumer group.`,
 			if err != nil {
 				return err
 			}
-			if _, err := topology.Ensure(cmd.Context(), k.Brokers, k.Topology, topology.EnsureOptions{Timeout: k.AdminTimeout, Create: true}); err != nil {
+			if _, err := topology.Ensure(cmd.Context(), k.Brokers, k.Topology, topology.EnsureOptions{Timeout: k.AdminTimeout, Create: true, Connector: k.Connector}); err != nil {
 				return err
 			}
 			pc, closeConn, err := projectorConfig(cmd.Context(), k)
@@ -64,6 +70,7 @@ shared like any consumer group.`,
 				return err
 			}
 			defer closeConn()
+			pc.SessionTimeout = sessionTimeout
 			if metricsAddr != "" {
 				m := metrics.New()
 				pc.Observer = m.Projector()
@@ -81,50 +88,6 @@ shared like any consumer group.`,
 		},
 	}
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9465", "serve Prometheus /metrics (projector lag, rows, insert failures) here (empty: off)")
+	cmd.Flags().DurationVar(&sessionTimeout, "session-timeout", projector.DefaultSessionTimeout, "consumer-group session timeout: how fast a dead instance's partitions move")
 	return cmd
-}
-
-func replayCommand() *cobra.Command {
-	var quiet bool
-	return &cobra.Command{
-		Use:   "replay",
-		Short: "Rebuild the ClickHouse projections from the Kafka logs, with progress",
-		Long: `Reads every event log from its first offset to its current end and inserts
-the rows again. Tables are ReplacingMergeTree keyed by event, so replaying
-over existing rows replaces them (read with FINAL); to rebuild from scratch,
-drop the tables first and run paycore migrate. Uses no consumer group and
-commits nothing, so a running projector is not disturbed.`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := config.KafkaFromEnv()
-			if err != nil {
-				return err
-			}
-			pc, closeConn, err := projectorConfig(cmd.Context(), k)
-			if err != nil {
-				return err
-			}
-			defer closeConn()
-			var bar *progressbar.ProgressBar
-			if !quiet {
-				pc.Progress = func(done, total int64) {
-					if bar == nil {
-						bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription("replaying events"),
-							progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"),
-							progressbar.OptionSetWriter(os.Stderr), progressbar.OptionThrottle(200*time.Millisecond))
-					}
-					_ = bar.Set64(done)
-				}
-			}
-			stats, err := projector.Replay(cmd.Context(), pc)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(os.Stderr)
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Printf("replayed %d events into %d rows (%d skipped) in %v\n", stats.Records, stats.Rows, stats.Skipped, stats.Took.Round(time.Millisecond))
-			return nil
-		},
-	}
 }

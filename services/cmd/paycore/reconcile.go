@@ -29,7 +29,7 @@ func reconcileConfig(ctx context.Context, wait time.Duration) (reconcile.Config,
 	}
 	top := k.Topology
 	return reconcile.Config{
-		Brokers: k.Brokers,
+		Brokers: k.Brokers, Connector: k.Connector,
 		Topics: reconcile.Topics{
 			Clearing: top.Name(topology.Clearing), SagaEvents: top.Name(topology.SagaEvents),
 			SagaInbox: top.Name(topology.SagaInbox), ReserveInbox: top.Name(topology.ResInbox),
@@ -105,9 +105,9 @@ the same IDs: nothing changes downstream.`,
 func bankCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bank",
-		Short: "The simulated banks' back office: statements for reconciliation",
+		Short: "The simulated banks' back office: statements for reconciliation, reserve funding",
 	}
-	cmd.AddCommand(bankStatementCommand())
+	cmd.AddCommand(bankStatementCommand(), bankFundReserveCommand())
 	return cmd
 }
 

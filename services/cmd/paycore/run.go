@@ -3,13 +3,16 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/config"
 	"github.com/paycore/paycore/services/metrics"
+	"github.com/paycore/paycore/services/topology"
 	"github.com/spf13/cobra"
 )
 
@@ -48,19 +51,37 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 			if cfg.Secrets.UsingDevelopmentDefaults() {
 				slog.Warn("PAYCORE_PAYER_KEY_SECRET or PAYCORE_SMS_SECRET not set: using the public development secrets")
 			}
+			if cfg.Secrets.Chain, err = config.ChainKeyFromEnv(); err != nil {
+				return err
+			}
+			if cfg.Secrets.Chain == nil {
+				slog.Warn("PAYCORE_CHAIN_KEY_FILE not set: chaining events with the public development key, which proves nothing against tampering")
+			}
+			sec := k.Connector.Security()
+			slog.Info("kafka", "brokers", strings.Join(k.Brokers, ","), "security", sec)
+			if sec.Mechanism == kafkaconn.Plain && !sec.TLS.Enabled {
+				slog.Warn("SASL PLAIN without PAYCORE_KAFKA_TLS: the Kafka password crosses the network in clear")
+			}
 			if processors != "" {
 				cfg.Processors = strings.Split(processors, ",")
 			}
 			if closed != "" {
 				cfg.ClosedReserveAccounts = strings.Split(closed, ",")
 			}
+			// The direct path times its one leg like the sagas time theirs.
+			cfg.Cutover.Direct.LegTimeout, cfg.Cutover.Direct.QueryInterval = cfg.Saga.LegTimeout, cfg.Saga.QueryInterval
+			cfg.Cutover.Direct.FinalTimeout = cfg.Saga.PayerFinalTimeout
 			create, _ := cmd.Flags().GetBool("create-topics")
 			if metricsAddr != "" {
 				m := metrics.New()
+				m.WatchOutcomes(cfg.Kafka.Topology.Name(topology.Outcomes))
 				cfg.Observer = m
 				which := cfg.Processors
 				if len(which) == 0 {
 					which = app.AllProcessors
+					if cfg.Cutover.Enabled {
+						which = append(slices.Clone(which), app.CutoverProcessors...)
+					}
 				}
 				addr, err := m.Serve(cmd.Context(), metricsAddr, which)
 				if err != nil {
@@ -75,6 +96,7 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 	f.StringVar(&processors, "processors", "", "comma-separated processors to run (default: all)")
 	f.StringVar(&closed, "closed-reserve-accounts", "", "reserve accounts that refuse credits (to exercise failures)")
 	f.Bool("create-topics", true, "create missing topics at start-up")
+	f.BoolVar(&cfg.Cutover.Enabled, "cutover", false, "run the cutover: route payments by the rules on cutover.rules, run the legacy direct path (processors cutover, direct)")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus /metrics, /healthz and /readyz here (empty: off)")
 	f.DurationVar(&cfg.Saga.LegTimeout, "leg-timeout", 0, "wait for a bank reply before a status query (default 2s)")
 	f.DurationVar(&cfg.Saga.QueryInterval, "query-interval", 0, "wait between status queries (default 1s)")

@@ -26,7 +26,7 @@ PAYCORE_TOPIC_PREFIX, PAYCORE_PARTITIONS.`,
 				return err
 			}
 			rep, err := topology.Ensure(cmd.Context(), k.Brokers, k.Topology, topology.EnsureOptions{
-				Timeout: k.AdminTimeout, Create: create, ReplicationFactor: replication,
+				Timeout: k.AdminTimeout, Create: create, ReplicationFactor: replication, Connector: k.Connector,
 			})
 			if err != nil {
 				return err

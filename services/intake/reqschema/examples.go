@@ -28,6 +28,7 @@ var exampleIdentity = map[string]struct{ orderID, key string }{
 	events.RequestPay:                {"ord-20250301-0003", "pay-20250301-0003"},
 	events.RequestTerminateAgreement: {"ord-20250301-0004", "terminate-20250301-0004"},
 	events.RequestRefund:             {"ord-20250302-0005", "refund-20250302-0005"},
+	events.RequestLegacyRefund:       {"ord-20250303-0006", "legacy-refund-20250303-0006"},
 }
 
 type examples struct {
@@ -36,6 +37,9 @@ type examples struct {
 	pay       events.PayBody
 	terminate events.TerminateAgreementBody
 	refund    events.RefundBody
+	// legacyRefund refunds the pay example as if it had taken the direct
+	// path.
+	legacyRefund events.LegacyRefundBody
 	// signingID and agreementNo are what the sign example's outcomes carry.
 	signingID, agreementNo string
 }
@@ -62,6 +66,10 @@ func newExamples() examples {
 		refund: events.RefundBody{
 			TxnID:  events.DeriveID("txn", exampleChannel, exampleIdentity[events.RequestPay].key),
 			Amount: events.CNY("28.50"),
+		},
+		legacyRefund: events.LegacyRefundBody{
+			TxnID:  events.DeriveID("txn", exampleChannel, exampleIdentity[events.RequestPay].key),
+			Amount: events.CNY("18.50"),
 		},
 		signingID:   signingID,
 		agreementNo: agreementNo,

@@ -29,6 +29,7 @@ var statuses = []struct{ Status, Answers, Meaning string }{
 	{events.StatusFailure, "pay", "a leg refused; anything done was reversed; see `reason_code`"},
 	{events.StatusPresumedSuccess, "pay", "customer debited, reserve leg still unknown at the deadline (推定成功); final, reconciliation corrects it if wrong"},
 	{events.StatusPresumedFailure, "pay", "payer leg still unknown at the deadline (推定失败); final, reconciliation refunds the customer if the bank did debit"},
+	{events.StatusRedirected, "legacy_refund", "your legacy refund path is closed (`refund_path_closed`): paycore moved no money; pay the customer by super online banking (超级网银)"},
 }
 
 type readmeField struct{ Name, Type, Rule string }

@@ -143,6 +143,23 @@ func requestTypes() []requestType {
 				"`transaction_id` and `refund_id`, or `rejected` (`payment_not_found`, `payment_not_refundable`, " +
 				"`refund_exceeds_original`, `refund_other_channel`, ...).",
 		},
+		events.RequestLegacyRefund: {
+			summary: "Refund part or all of a successful payment that took the legacy direct path (its outcome has " +
+				"`path` `direct`), during cutover (切量). Your legacy refund method, agreed with the bank and set in the " +
+				"cutover rules, decides how: `bank_advance` (the bank credits the customer now, you repay it later), " +
+				"`prefund` (paid out of the funds you wired to the designated account first) or `closed` (answered " +
+				"`redirected`: pay the customer yourself by super online banking, 超级网银). Together the legacy " +
+				"refunds of one payment never exceed it.",
+			body: reflect.TypeFor[events.LegacyRefundBody](),
+			fields: map[string]field{
+				"txn_id": {intake.TxnIDPattern, "the transaction_id of the direct payment's outcome"},
+				"amount": {PositiveAmountPattern, "the amount to refund; greater than zero, at most what is left of the payment"},
+			},
+			example: ex.legacyRefund,
+			outcomes: "`success`, `failure` (e.g. `prefund_insufficient`) or `presumed_success` with `transaction_id`, " +
+				"`refund_id` and `path` `direct`; `redirected` (`refund_path_closed`); or `rejected` (`not_direct_payment`, " +
+				"`payment_not_refundable`, `refund_exceeds_original`, `refund_other_channel`, `legacy_path_unavailable`, ...).",
+		},
 		events.RequestTerminateAgreement: {
 			summary: "End an agreement (解约). Later payments under it fail with agreement_terminated.",
 			body:    reflect.TypeFor[events.TerminateAgreementBody](),

@@ -14,6 +14,7 @@ import (
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/services/cutover"
 	"github.com/paycore/paycore/services/intake"
 	"github.com/paycore/paycore/services/intake/reqschema"
 	"github.com/paycore/paycore/services/payerkey"
@@ -217,9 +218,13 @@ func intakeHandler(t *testing.T) func([]byte) (bool, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// With the cutover on, so that every request type of the guide,
+	// legacy_refund included, is accepted.
 	factory, err := intake.NewFactory(intake.Config{
-		Topics:  intake.Topics{SagaInbox: "saga", PayerInbox: "payer", Outcomes: "outcomes", Rejects: "rejects"},
+		Topics: intake.Topics{SagaInbox: "saga", PayerInbox: "payer", Outcomes: "outcomes", Rejects: "rejects",
+			CutoverInbox: "cutover", DirectInbox: "direct"},
 		Deriver: deriver,
+		Routes:  cutover.Static(nil),
 	}, events.Catalog())
 	if err != nil {
 		t.Fatal(err)

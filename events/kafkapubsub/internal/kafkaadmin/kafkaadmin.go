@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/paycore/paycore/events/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -27,14 +29,14 @@ const pollInterval = 50 * time.Millisecond
 // a cache that would hide a topic created a moment ago, and Conn's
 // metadata request sets allow_auto_topic_creation, which would create the
 // topic on a broker that permits it instead of reporting it missing.
-func Partitions(ctx context.Context, brokers []string, dialTimeout time.Duration, topic string) ([]kafka.Partition, error) {
-	transport := &kafka.Transport{DialTimeout: dialTimeout, MetadataTopics: []string{topic}}
+func Partitions(ctx context.Context, brokers []string, c *kafkaconn.Connector, dialTimeout time.Duration, topic string) ([]kafka.Partition, error) {
+	transport := c.SecureTransport(&kafka.Transport{DialTimeout: dialTimeout, MetadataTopics: []string{topic}})
 	defer transport.CloseIdleConnections()
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport}
 
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
-		return nil, fmt.Errorf("metadata request to %v: %w", brokers, err)
+		return nil, fmt.Errorf("metadata request to %v: %w", brokers, c.Explain(strings.Join(brokers, ","), err))
 	}
 	for _, t := range md.Topics {
 		if t.Name != topic {
@@ -69,9 +71,9 @@ func Ready(partitions []kafka.Partition) bool {
 // WaitReady polls until topic exists and all its partitions have leaders:
 // creation is asynchronous, and a producer racing it gets
 // UnknownTopicOrPartition or LeaderNotAvailable.
-func WaitReady(ctx context.Context, brokers []string, dialTimeout time.Duration, topic string) ([]kafka.Partition, error) {
+func WaitReady(ctx context.Context, brokers []string, c *kafkaconn.Connector, dialTimeout time.Duration, topic string) ([]kafka.Partition, error) {
 	for {
-		partitions, err := Partitions(ctx, brokers, dialTimeout, topic)
+		partitions, err := Partitions(ctx, brokers, c, dialTimeout, topic)
 		if err == nil && Ready(partitions) {
 			return partitions, nil
 		}
@@ -90,14 +92,14 @@ func WaitReady(ctx context.Context, brokers []string, dialTimeout time.Duration,
 // factor unless it exists (whatever its partition count: the declared
 // topology, not this call, owns existing topics), then waits until it is
 // ready. It returns the topic's partitions.
-func CreateTopic(ctx context.Context, brokers []string, dialTimeout time.Duration, topic string, partitions, replicationFactor int) ([]kafka.Partition, error) {
-	if _, err := Partitions(ctx, brokers, dialTimeout, topic); err == nil {
-		return WaitReady(ctx, brokers, dialTimeout, topic)
+func CreateTopic(ctx context.Context, brokers []string, c *kafkaconn.Connector, dialTimeout time.Duration, topic string, partitions, replicationFactor int) ([]kafka.Partition, error) {
+	if _, err := Partitions(ctx, brokers, c, dialTimeout, topic); err == nil {
+		return WaitReady(ctx, brokers, c, dialTimeout, topic)
 	} else if !errors.Is(err, ErrTopicMissing) {
 		return nil, err
 	}
 
-	conn, err := dialController(ctx, brokers, dialTimeout)
+	conn, err := dialController(ctx, brokers, c, dialTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -112,16 +114,16 @@ func CreateTopic(ctx context.Context, brokers []string, dialTimeout time.Duratio
 	if err != nil {
 		return nil, fmt.Errorf("creating topic %q (%d partitions, replication %d): %w", topic, partitions, replicationFactor, err)
 	}
-	return WaitReady(ctx, brokers, dialTimeout, topic)
+	return WaitReady(ctx, brokers, c, dialTimeout, topic)
 }
 
 // DeleteTopics deletes topics through the controller. Missing topics are
 // not an error.
-func DeleteTopics(ctx context.Context, brokers []string, dialTimeout time.Duration, topics ...string) error {
+func DeleteTopics(ctx context.Context, brokers []string, c *kafkaconn.Connector, dialTimeout time.Duration, topics ...string) error {
 	if len(topics) == 0 {
 		return nil
 	}
-	conn, err := dialController(ctx, brokers, dialTimeout)
+	conn, err := dialController(ctx, brokers, c, dialTimeout)
 	if err != nil {
 		return err
 	}
@@ -133,8 +135,8 @@ func DeleteTopics(ctx context.Context, brokers []string, dialTimeout time.Durati
 }
 
 // Topics lists the names of the cluster's topics.
-func Topics(ctx context.Context, brokers []string, dialTimeout time.Duration) ([]string, error) {
-	transport := &kafka.Transport{DialTimeout: dialTimeout}
+func Topics(ctx context.Context, brokers []string, c *kafkaconn.Connector, dialTimeout time.Duration) ([]string, error) {
+	transport := c.SecureTransport(&kafka.Transport{DialTimeout: dialTimeout})
 	defer transport.CloseIdleConnections()
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport}
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{})
@@ -152,14 +154,15 @@ func Topics(ctx context.Context, brokers []string, dialTimeout time.Duration) ([
 // creation and deletion must be sent; in KRaft mode the metadata names a
 // broker that forwards them to the active controller. The connection's
 // deadline is ctx's, so no request on it outlives the caller's bound.
-func dialController(ctx context.Context, brokers []string, dialTimeout time.Duration) (*kafka.Conn, error) {
-	dialer := &kafka.Dialer{Timeout: dialTimeout}
+func dialController(ctx context.Context, brokers []string, c *kafkaconn.Connector, dialTimeout time.Duration) (*kafka.Conn, error) {
+	dialer := c.Dialer()
+	dialer.Timeout = dialTimeout
 	deadline, _ := ctx.Deadline() // zero: no deadline
 	var errs []error
 	for _, addr := range brokers {
 		conn, err := dialer.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, c.Explain(addr, err))
 			continue
 		}
 		_ = conn.SetDeadline(deadline)
