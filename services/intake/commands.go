@@ -57,11 +57,8 @@ func (h *Handler) pay(req events.Request) (command, *rejection, error) {
 	if rej != nil {
 		return command{}, rej, nil
 	}
-	switch {
-	case body.Amount.IsNegative():
-		return command{}, reject(events.CodeAmountNegative, "body.amount", "must be greater than zero"), nil
-	case body.Amount.IsZero():
-		return command{}, reject(events.CodeAmountNotPositive, "body.amount", "must be greater than zero"), nil
+	if rej := positiveAmount(body.Amount); rej != nil {
+		return command{}, rej, nil
 	}
 	hash, err := bodyHash(body)
 	if err != nil {

@@ -74,11 +74,8 @@ func (h *Handler) legacyRefund(req events.Request) (command, *rejection, error) 
 	if !signingIDRE.MatchString(body.TxnID) {
 		return command{}, reject(events.ReasonNotDirectPayment, "body.txn_id", "is not a transaction_id issued by paycore"), nil
 	}
-	switch {
-	case body.Amount.IsNegative():
-		return command{}, reject(events.CodeAmountNegative, "body.amount", "must be greater than zero"), nil
-	case body.Amount.IsZero():
-		return command{}, reject(events.CodeAmountNotPositive, "body.amount", "must be greater than zero"), nil
+	if rej := positiveAmount(body.Amount); rej != nil {
+		return command{}, rej, nil
 	}
 	if h.cfg.Routes == nil {
 		return command{}, reject(events.ReasonLegacyPathUnavailable, "type", "legacy_refund needs the cutover (legacy direct path) to be enabled"), nil

@@ -24,11 +24,8 @@ func (h *Handler) refund(req events.Request) (command, *rejection, error) {
 	if !signingIDRE.MatchString(body.TxnID) {
 		return command{}, reject(events.ReasonPaymentNotFound, "body.txn_id", "is not a transaction_id issued by paycore"), nil
 	}
-	switch {
-	case body.Amount.IsNegative():
-		return command{}, reject(events.CodeAmountNegative, "body.amount", "must be greater than zero"), nil
-	case body.Amount.IsZero():
-		return command{}, reject(events.CodeAmountNotPositive, "body.amount", "must be greater than zero"), nil
+	if rej := positiveAmount(body.Amount); rej != nil {
+		return command{}, rej, nil
 	}
 	hash, err := bodyHash(body)
 	if err != nil {

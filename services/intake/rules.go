@@ -84,6 +84,18 @@ func (g grammar) check(value string) *rejection {
 // validSigningID reports whether id can name a signing at all.
 func validSigningID(id string) bool { return signingIDRE.MatchString(id) }
 
+// positiveAmount rejects a money amount that is not above zero, with the
+// code channels act on (negative and zero are told apart).
+func positiveAmount(m events.Money) *rejection {
+	switch {
+	case m.IsNegative():
+		return reject(events.CodeAmountNegative, "body.amount", "must be greater than zero")
+	case m.IsZero():
+		return reject(events.CodeAmountNotPositive, "body.amount", "must be greater than zero")
+	}
+	return nil
+}
+
 // payerKeyOf returns the payer key embedded in an agreement number, or a
 // rejection: a string that is not an agreement number names no agreement.
 func payerKeyOf(agreementNo string) (string, *rejection) {
