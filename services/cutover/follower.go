@@ -2,6 +2,7 @@ package cutover
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -61,14 +62,9 @@ func Follow(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic
 	if logger == nil {
 		logger = slog.Default()
 	}
-	conn, err := c.DialLeader(ctx, brokers[0], topic, 0)
+	first, last, err := ruleOffsets(ctx, brokers, c, topic)
 	if err != nil {
-		return nil, fmt.Errorf("cutover: leader of %s/0: %w", topic, err)
-	}
-	first, last, err := conn.ReadOffsets()
-	conn.Close()
-	if err != nil {
-		return nil, fmt.Errorf("cutover: offsets of %s/0: %w", topic, err)
+		return nil, err
 	}
 	f := &Follower{ready: make(chan struct{}), done: make(chan struct{})}
 	if last <= first {
@@ -120,4 +116,37 @@ func Follow(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic
 		}
 	}()
 	return f, nil
+}
+
+// ruleOffsets returns the first and next offsets of the rules topic. A
+// topic created a moment ago may not have its leader known to every
+// broker yet (Not Leader For Partition, Leader Not Available): such
+// temporary errors are retried for a few seconds before giving up.
+func ruleOffsets(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string) (first, last int64, err error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		first, last, err = readRuleOffsets(ctx, brokers, c, topic)
+		var kerr kafka.Error
+		if err == nil || !errors.As(err, &kerr) || !kerr.Temporary() || time.Now().After(deadline) {
+			return first, last, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func readRuleOffsets(ctx context.Context, brokers []string, c *kafkaconn.Connector, topic string) (int64, int64, error) {
+	conn, err := c.DialLeader(ctx, brokers[0], topic, 0)
+	if err != nil {
+		return 0, 0, fmt.Errorf("cutover: leader of %s/0: %w", topic, err)
+	}
+	defer conn.Close()
+	first, last, err := conn.ReadOffsets()
+	if err != nil {
+		return 0, 0, fmt.Errorf("cutover: offsets of %s/0: %w", topic, err)
+	}
+	return first, last, nil
 }
