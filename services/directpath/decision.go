@@ -2,7 +2,6 @@ package directpath
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/paycore/paycore/events"
@@ -22,66 +21,39 @@ type decision struct {
 func (d *decision) now() time.Time { return d.msg.Time }
 func (d *decision) msgID() string  { return d.msg.Envelope.ID }
 
-// record appends p to direct.events as event seq of aggregate id. Its ID
-// derives from the message, type and sequence.
+// record appends p to direct.events as event seq of aggregate id
+// (processor.RecordEvent).
 func (d *decision) record(id string, seq uint64, correlation string, p events.Payload) (events.Envelope, error) {
-	env, err := d.h.reg.New(id, seq, p, events.Meta{
-		ID:            events.DeriveID(d.msgID(), p.EventType(), strconv.FormatUint(seq, 10)),
-		CorrelationID: correlation,
-		CausationID:   d.msgID(),
-		OccurredAt:    d.now(),
-	})
+	env, err := processor.RecordEvent(&d.out, d.h.reg, d.msg, id, seq, correlation, p)
 	if err != nil {
-		return events.Envelope{}, fmt.Errorf("directpath: recording %s for %s: %w", p.EventType(), id, err)
+		return env, fmt.Errorf("directpath: %w", err)
 	}
-	d.out.Events = append(d.out.Events, env)
-	d.out.Payloads = append(d.out.Payloads, p)
 	return env, nil
 }
 
-// command sends p to topic keyed by key. Everything in the envelope comes
-// from the state (the step that sends it), never from the message being
-// handled, so a re-sent command is identical.
+// command sends p to topic keyed by key, caused by the step that sends it
+// (processor.SendCommand), so a re-sent command is identical.
 func (d *decision) command(topic, key, id, correlation string, step stepRef, p events.Payload) error {
-	env, err := d.h.reg.New(key, step.seq, p, events.Meta{ID: id, CorrelationID: correlation, CausationID: step.id, OccurredAt: step.at})
-	if err != nil {
-		return fmt.Errorf("directpath: building %s: %w", p.EventType(), err)
+	if err := processor.SendCommand(&d.out, d.h.reg, topic, key, id, correlation, step.id, step.seq, step.at, p); err != nil {
+		return fmt.Errorf("directpath: %w", err)
 	}
-	d.out.Messages = append(d.out.Messages, processor.EnvelopeTo(topic, env))
 	return nil
 }
 
 // outcome answers a channel on the outcomes topic, keyed by its order ID.
 func (d *decision) outcome(o events.Outcome) error {
-	if o.ReasonCode != "" {
-		o.Reason = events.Reasons[o.ReasonCode]
+	if err := processor.SendOutcome(&d.out, d.h.cfg.Topics.Outcomes, o); err != nil {
+		return fmt.Errorf("directpath: %w", err)
 	}
-	b, err := events.EncodeJSON(o)
-	if err != nil {
-		return fmt.Errorf("directpath: encoding outcome %s: %w", o.OutcomeID, err)
-	}
-	d.out.Messages = append(d.out.Messages, processor.Outbound{Topic: d.h.cfg.Topics.Outcomes, Key: o.OrderID, Value: b})
 	return nil
 }
 
 // reject keeps the message being handled on the rejects topic, verbatim,
 // with the reason its request was refused.
 func (d *decision) reject(code, channelID, orderID string) error {
-	raw := d.msg.Value
-	if len(raw) == 0 {
-		var err error
-		if raw, err = events.Marshal(d.msg.Envelope); err != nil {
-			return fmt.Errorf("directpath: encoding rejected %s: %w", d.msg.Envelope.Type, err)
-		}
+	if err := processor.KeepRejected(&d.out, d.h.cfg.Topics.Rejects, d.msg, code, channelID, orderID, d.now().UTC()); err != nil {
+		return fmt.Errorf("directpath: %w", err)
 	}
-	b, err := events.EncodeJSON(events.Rejected{
-		ReasonCode: code, Reason: events.Reasons[code], Topic: d.msg.Topic, Partition: d.msg.Partition, Offset: d.msg.Offset,
-		Key: string(d.msg.Key), ChannelID: channelID, OrderID: orderID, Raw: raw, RejectedAt: d.now().UTC(),
-	})
-	if err != nil {
-		return fmt.Errorf("directpath: encoding reject: %w", err)
-	}
-	d.out.Messages = append(d.out.Messages, processor.Outbound{Topic: d.h.cfg.Topics.Rejects, Key: orderID, Value: b})
 	return nil
 }
 

@@ -2,7 +2,6 @@ package saga
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/paycore/paycore/events"
@@ -31,80 +30,38 @@ func (d *decision) cause() string { return d.msg.Envelope.Type }
 // causeDeadline is the Cause of a step change made by a deadline.
 const causeDeadline = "deadline"
 
-// record appends p to saga.events as event seq of saga sagaID. Its ID
-// derives from the inbox message, the event type and the sequence: the
-// same message deciding on the same state records the very same event, and
-// two events never share an ID.
+// record appends p to saga.events as event seq of saga sagaID
+// (processor.RecordEvent).
 func (d *decision) record(sagaID string, seq uint64, correlation string, p events.Payload) (events.Envelope, error) {
-	env, err := d.h.reg.New(sagaID, seq, p, events.Meta{
-		ID:            events.DeriveID(d.msgID(), p.EventType(), strconv.FormatUint(seq, 10)),
-		CorrelationID: correlation,
-		CausationID:   d.msgID(),
-		OccurredAt:    d.now(),
-	})
+	env, err := processor.RecordEvent(&d.out, d.h.reg, d.msg, sagaID, seq, correlation, p)
 	if err != nil {
-		return events.Envelope{}, fmt.Errorf("saga: recording %s for %s: %w", p.EventType(), sagaID, err)
+		return env, fmt.Errorf("saga: %w", err)
 	}
-	d.out.Events = append(d.out.Events, env)
-	d.out.Payloads = append(d.out.Payloads, p)
 	return env, nil
 }
 
-// command sends p to topic under aggregateID (the topic's partition key).
-// Everything in the envelope comes from the saga's state, never from the
-// message being handled, so a re-sent command is identical.
+// command sends p to topic under aggregateID (the topic's partition key),
+// caused by the event that entered step (processor.SendCommand).
 func (d *decision) command(topic, aggregateID, id, correlation string, step stepRef, p events.Payload) error {
-	env, err := d.h.reg.New(aggregateID, step.seq, p, events.Meta{
-		ID: id, CorrelationID: correlation, CausationID: step.id, OccurredAt: step.at,
-	})
-	if err != nil {
-		return fmt.Errorf("saga: building %s: %w", p.EventType(), err)
+	if err := processor.SendCommand(&d.out, d.h.reg, topic, aggregateID, id, correlation, step.id, step.seq, step.at, p); err != nil {
+		return fmt.Errorf("saga: %w", err)
 	}
-	d.out.Messages = append(d.out.Messages, processor.EnvelopeTo(topic, env))
 	return nil
 }
 
-// outcome answers a channel request on the outcomes topic, keyed by its
-// order ID. Reason is filled from the reason code.
+// outcome answers a channel request on the outcomes topic.
 func (d *decision) outcome(o events.Outcome) error {
-	if o.ReasonCode != "" {
-		o.Reason = events.Reasons[o.ReasonCode]
+	if err := processor.SendOutcome(&d.out, d.h.cfg.Topics.Outcomes, o); err != nil {
+		return fmt.Errorf("saga: %w", err)
 	}
-	b, err := events.EncodeJSON(o)
-	if err != nil {
-		return fmt.Errorf("saga: encoding outcome %s: %w", o.OutcomeID, err)
-	}
-	d.out.Messages = append(d.out.Messages, processor.Outbound{Topic: d.h.cfg.Topics.Outcomes, Key: o.OrderID, Value: b})
 	return nil
 }
 
 // reject keeps the message being handled on the rejects topic, verbatim,
-// with the reason the saga refused the request it carries. Keyed by order
-// ID, like the outcome that answers it.
+// with the reason the saga refused the request it carries.
 func (d *decision) reject(code, channelID, orderID string, at time.Time) error {
-	raw := d.msg.Value
-	if len(raw) == 0 {
-		// Handed a decoded message only (tests, tools): keep the envelope.
-		var err error
-		if raw, err = events.Marshal(d.msg.Envelope); err != nil {
-			return fmt.Errorf("saga: encoding rejected %s: %w", d.msg.Envelope.Type, err)
-		}
+	if err := processor.KeepRejected(&d.out, d.h.cfg.Topics.Rejects, d.msg, code, channelID, orderID, at); err != nil {
+		return fmt.Errorf("saga: %w", err)
 	}
-	b, err := events.EncodeJSON(events.Rejected{
-		ReasonCode: code,
-		Reason:     events.Reasons[code],
-		Topic:      d.msg.Topic,
-		Partition:  d.msg.Partition,
-		Offset:     d.msg.Offset,
-		Key:        string(d.msg.Key),
-		ChannelID:  channelID,
-		OrderID:    orderID,
-		Raw:        raw,
-		RejectedAt: at,
-	})
-	if err != nil {
-		return fmt.Errorf("saga: encoding reject: %w", err)
-	}
-	d.out.Messages = append(d.out.Messages, processor.Outbound{Topic: d.h.cfg.Topics.Rejects, Key: orderID, Value: b})
 	return nil
 }
