@@ -2,6 +2,8 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -95,4 +97,67 @@ func TestCurrencyText(t *testing.T) {
 	if _, err := json.Marshal(Currency{}); err == nil {
 		t.Fatal("marshalling the zero Currency succeeded")
 	}
+}
+
+// The canonical fast path must decide exactly as the strict decoder does:
+// same Money or same reason code, for canonical-looking inputs that are
+// valid, malformed, out of range or in an unsupported currency.
+func TestMoneyCanonicalFastPathAgreesWithStrict(t *testing.T) {
+	amounts := []string{"0", "0.00", "12.3", "12.30", "-0.05", "1.230", "1e3", "-", "", ".5", "1.",
+		"--1", "1-1", MaxAmount, "-" + MaxAmount, "1000000000000000.00", "007.10"}
+	currencies := []string{"CNY", "USD", "", "cny", "CN"}
+	for _, a := range amounts {
+		for _, c := range currencies {
+			in := []byte(moneyPrefix + a + moneyMiddle + c + moneySuffix)
+			plain := strings.Trim(a, "0123456789.-") == "" && strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
+			if _, _, ok := canonicalMoney(in); ok != plain {
+				t.Fatalf("canonicalMoney(%s) taken = %v, want %v", in, ok, plain)
+			}
+			var fast Money
+			fastErr := fast.UnmarshalJSON(in)
+			// The same value with whitespace never takes the fast path.
+			spaced := []byte(`{ "amount":"` + a + `", "currency":"` + c + `" }`)
+			if _, _, ok := canonicalMoney(spaced); ok {
+				t.Fatalf("canonicalMoney(%s) taken", spaced)
+			}
+			var strict Money
+			strictErr := strict.UnmarshalJSON(spaced)
+			if (fastErr == nil) != (strictErr == nil) {
+				t.Fatalf("%s: fast err %v, strict err %v", in, fastErr, strictErr)
+			}
+			if fastErr != nil {
+				if codeOf(fastErr) != codeOf(strictErr) {
+					t.Fatalf("%s: fast code %s, strict code %s", in, codeOf(fastErr), codeOf(strictErr))
+				}
+				continue
+			}
+			if !fast.Equal(strict) {
+				t.Fatalf("%s: fast %s, strict %s", in, fast, strict)
+			}
+		}
+	}
+}
+
+func TestMoneyCanonicalFastPathRefusesNonCanonical(t *testing.T) {
+	for _, in := range []string{
+		`{"amount":"1","currency":"CNY","fx":"1"}`,
+		`{"amount":"1\"","currency":"CNY"}`,
+		`{"amount":"\u0031","currency":"CNY"}`,
+		`{"currency":"CNY","amount":"1"}`,
+		`{"amount":"1","currency":"CNY"}{}`,
+		`{"amount":"1","amount":"2","currency":"CNY"}`,
+	} {
+		if _, _, ok := canonicalMoney([]byte(in)); ok {
+			t.Errorf("canonicalMoney(%s) taken", in)
+		}
+	}
+}
+
+// codeOf returns the reason code of err, "" when it carries none.
+func codeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return ""
 }
