@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -70,10 +71,47 @@ type Rebuild struct {
 	At        time.Time // when it was reported
 }
 
-// observer keeps the runtime's rebuild reports (the rest is for metrics).
+// observer keeps the runtime's rebuild reports and what the intake's
+// admission gates saw (the rest is for metrics).
 type observer struct {
-	mu       sync.Mutex
-	rebuilds []Rebuild
+	mu        sync.Mutex
+	rebuilds  []Rebuild
+	admission Admission
+}
+
+// Admission sums the readings of the intake's admission gates over a run
+// (every instance's gate reads on its own, every 200 ms by default).
+type Admission struct {
+	Readings, Closed int           // readings, and those that left the gate closed
+	MaxBacklog       time.Duration // the longest finite backlog a reading saw
+	MaxLag           int64         // the largest downstream lag a reading saw
+	ReadFailures     int
+}
+
+func (o *observer) Admission(open bool, lag int64, _ float64, backlog time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a := &o.admission
+	a.Readings++
+	if !open {
+		a.Closed++
+	}
+	if backlog != time.Duration(math.MaxInt64) {
+		a.MaxBacklog = max(a.MaxBacklog, backlog)
+	}
+	a.MaxLag = max(a.MaxLag, lag)
+}
+
+func (o *observer) AdmissionReadFailed() {
+	o.mu.Lock()
+	o.admission.ReadFailures++
+	o.mu.Unlock()
+}
+
+func (o *observer) admissionSoFar() Admission {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.admission
 }
 
 func (o *observer) Rebuilt(processor string, partition, events int, took time.Duration) {

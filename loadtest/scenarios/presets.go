@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paycore/paycore/services/admission"
 	"github.com/paycore/paycore/services/banklink"
 )
 
@@ -39,7 +40,9 @@ type Params struct {
 	Population   Population
 	Mix          Mix
 	Faults       banklink.Config
-	Seed         uint64
+	// Admission tunes the intake's admission gate (Off: none).
+	Admission admission.Config
+	Seed      uint64
 }
 
 // DefaultPopulation: eight institutions, one of them taking half the
@@ -67,6 +70,7 @@ func Configs(name string, p Params, prefix string) ([]Config, error) {
 	base := Config{
 		Partitions: p.Partitions, Instances: p.Instances, Replication: p.Replication,
 		Seed: p.Seed, Population: p.Population, Mix: p.Mix, Faults: p.Faults, Audit: true,
+		Admission: p.Admission,
 	}
 	steady := Schedule{Duration: p.Duration, Rate: p.Rate, Poisson: true}
 	one := func(c Config) []Config {

@@ -98,6 +98,12 @@ func (r Result) Text(rawRate float64) string {
 	if s, ok := r.Latency[KindBurst]; ok {
 		fmt.Fprintf(&b, "  burst: %d refunds finished within %v of publishing\n", s.N, ms(s.Max))
 	}
+	if a := r.Admission; a.Readings > 0 {
+		fmt.Fprintf(&b, "  admission gate: closed in %d of %d readings (%.1f%%); downstream lag max %d records, backlog max %v; %d failed readings\n",
+			a.Closed, a.Readings, 100*float64(a.Closed)/float64(a.Readings), a.MaxLag, a.MaxBacklog.Round(time.Millisecond), a.ReadFailures)
+	} else {
+		fmt.Fprintf(&b, "  admission gate: off\n")
+	}
 	if len(r.Rebuilds) > 0 {
 		fmt.Fprintf(&b, "  replay: %s\n", rebuildText(r.Rebuilds))
 	}

@@ -12,12 +12,14 @@ import (
 
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/events/kafkaconn"
+	"github.com/paycore/paycore/services/admission"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/audit"
 	"github.com/paycore/paycore/services/bankadmin"
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/channel"
 	"github.com/paycore/paycore/services/config"
+	"github.com/paycore/paycore/services/grouplag"
 	"github.com/paycore/paycore/services/logscan"
 	"github.com/paycore/paycore/services/payerbank"
 	"github.com/paycore/paycore/services/saga"
@@ -53,8 +55,9 @@ type Config struct {
 	// owner replays its partitions' whole event logs while arrivals go on:
 	// the full replay of a restart in the middle of the peak.
 	RestartAt time.Duration
-	Faults    banklink.Config // both bank links
-	Saga      saga.Config     // timeouts; zero: the defaults
+	Faults    banklink.Config  // both bank links
+	Saga      saga.Config      // timeouts; zero: the defaults
+	Admission admission.Config // the intake's admission gate; zero: the defaults
 	// Drain bounds the wait for outstanding outcomes after the last
 	// arrival.
 	Drain    time.Duration
@@ -147,6 +150,7 @@ type Result struct {
 	// after the setup (requests, commands, events, replies, outcomes).
 	RecordsWritten int64
 	Rebuilds       []Rebuild // after a restart
+	Admission      Admission // the intake's admission gates over the run
 	RestartAt      time.Duration
 	Schedule       Schedule
 	Burst          *Burst
@@ -298,11 +302,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	obs := &observer{}
 	acfg := app.Config{
-		Kafka:    config.Kafka{Brokers: cfg.Brokers, Topology: top, AdminTimeout: 30 * time.Second, Connector: cfg.Connector},
-		Secrets:  config.Secrets{PayerKey: "loadtest-payer-key", SMS: "loadtest-sms"},
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Saga:     cfg.Saga,
-		Observer: obs,
+		Kafka:     config.Kafka{Brokers: cfg.Brokers, Topology: top, AdminTimeout: 30 * time.Second, Connector: cfg.Connector},
+		Secrets:   config.Secrets{PayerKey: "loadtest-payer-key", SMS: "loadtest-sms"},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Saga:      cfg.Saga,
+		Admission: cfg.Admission,
+		Observer:  obs,
 	}
 	acfg.PayerLink, acfg.ReserveLink = cfg.Faults, cfg.Faults
 	acfg.ReserveLink.Seed++
@@ -325,8 +330,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("setup: %w", err)
 	}
-	lagReader := NewLagReader(cfg.Brokers, cfg.Connector, Inboxes(top), cfg.Partitions)
-	setupRecords, err := recordsOf(runCtx, lagReader.client, top)
+	lagReader := grouplag.NewReader(cfg.Brokers, cfg.Connector, app.Inboxes(top))
+	admin := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 5 * time.Second, Transport: cfg.Connector.Transport()}
+	setupRecords, err := recordsOf(runCtx, admin, top)
 	if err != nil {
 		return Result{}, err
 	}
@@ -440,8 +446,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if !restartedAt.IsZero() {
 		res.Rebuilds = obs.since(restartedAt)
 	}
+	res.Admission = obs.admissionSoFar()
 	time.Sleep(time.Second) // trailing records (log copies, late replies) land before counting
-	written, err := recordsOf(ctx, lagReader.client, top)
+	written, err := recordsOf(ctx, admin, top)
 	if err != nil {
 		return Result{}, err
 	}

@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/paycore/paycore/events"
+	"github.com/paycore/paycore/services/admission"
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/config"
+	"github.com/paycore/paycore/services/grouplag"
 	"github.com/paycore/paycore/services/intake"
 	"github.com/paycore/paycore/services/payerbank"
 	"github.com/paycore/paycore/services/payerkey"
@@ -52,6 +55,10 @@ type Config struct {
 	Processors []string
 	// Cutover runs the cutover router and the legacy direct path.
 	Cutover CutoverConfig
+	// Admission tunes the intake's admission gate, which holds requests
+	// in the intake's inbox while the processors downstream are behind
+	// (package admission); Admission.Off runs without it.
+	Admission admission.Config
 	// Runtime tunes every processor's runtime (batch, timers, group
 	// timeouts); Name, topics, registry and factory are set by the app.
 	Runtime  processor.Config
@@ -92,6 +99,9 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 		rc.GroupPrefix = top.Prefix
 		rc.RawInbox, rc.Registry, rc.Factory = raw, reg, factory
 		rc.Observer, rc.Logger = cfg.Observer, cfg.Logger
+		if name == Intake {
+			rc.Admission = admissionGate(cfg, which)
+		}
 		r, err := processor.New(rc)
 		if err != nil {
 			return err
@@ -158,6 +168,28 @@ func Runners(cfg Config) ([]*processor.Runner, error) {
 	return runners, nil
 }
 
+// admissionGate returns the intake's admission gate over the lag of every
+// processor downstream of it, or nil when Admission.Off. It watches them
+// whether or not this instance runs them: in a split deployment the
+// intake's instances hold requests for sagas running elsewhere.
+func admissionGate(cfg Config, which []string) processor.Admission {
+	if cfg.Admission.Off {
+		return nil
+	}
+	downstream := []string{Saga, Payer, Reserve}
+	if cfg.Cutover.Enabled || slices.Contains(which, Router) {
+		downstream = append(downstream, Router, Direct)
+	}
+	ac := cfg.Admission
+	if obs, ok := cfg.Observer.(admission.Observer); ok && ac.Observer == nil {
+		ac.Observer = obs
+	}
+	if ac.Logger == nil {
+		ac.Logger = cfg.Logger
+	}
+	return admission.New(ac, grouplag.NewReader(cfg.Kafka.Brokers, cfg.Kafka.Connector, inboxesOf(cfg.Kafka.Topology, downstream)))
+}
+
 // Run checks the topology (creating missing topics when create is true),
 // then runs the configured processors until ctx ends or one fails; a
 // failure stops the others and is returned.
@@ -197,4 +229,26 @@ func Run(ctx context.Context, cfg Config, create bool) error {
 		all = append(all, err)
 	}
 	return errors.Join(all...)
+}
+
+// Inboxes returns the consumer group and inbox topic of each of the four
+// processors of top (group = topic prefix + processor name, as Runners
+// names them), for reading their lag from outside (package grouplag).
+func Inboxes(top topology.Topology) []grouplag.Inbox {
+	return inboxesOf(top, AllProcessors)
+}
+
+// inboxesOf returns the inboxes of the named processors.
+func inboxesOf(top topology.Topology, processors []string) []grouplag.Inbox {
+	topics := map[string]string{
+		Intake: topology.Requests, Saga: topology.SagaInbox, Payer: topology.PayerInbox,
+		Reserve: topology.ResInbox, Router: topology.CutoverInbox, Direct: topology.DirectInbox,
+	}
+	out := make([]grouplag.Inbox, 0, len(processors))
+	for _, p := range processors {
+		name := top.Name(topics[p])
+		tp, _ := top.Topic(name)
+		out = append(out, grouplag.Inbox{Processor: p, Group: top.Prefix + p, Topic: name, Partitions: tp.Partitions})
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package scenarios
+package grouplag
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 )
 
 // TestLagReaderOnTheBroker writes records to two partitions, commits part
-// of them for a consumer group, and reads the lag the way the sampler
+// of them for a consumer group, and reads the lag the way the admission gate and the load test
 // does: through the broker's admin API, from outside the group.
 func TestLagReaderOnTheBroker(t *testing.T) {
 	brokers := kafkatest.Brokers(t)
-	topic := kafkatest.UniqueTopic(t, "scenarios.lag")
+	topic := kafkatest.UniqueTopic(t, "grouplag")
 	kafkatest.CreateTopic(t, brokers, topic, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -34,14 +34,17 @@ func TestLagReaderOnTheBroker(t *testing.T) {
 		Topics: map[string][]kafka.OffsetCommit{topic: {{Partition: 0, Offset: 7}}}}); err != nil {
 		t.Fatal(err)
 	}
-	r := NewLagReader(brokers, nil, []Inbox{{Processor: "saga", Group: group, Topic: topic}}, 2)
-	lag, err := r.Read(ctx)
+	r := NewReader(brokers, nil, []Inbox{{Processor: "saga", Group: group, Topic: topic, Partitions: 2}})
+	rd, err := r.Read(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Partition 0: 10 written, 7 committed; partition 1: never committed.
-	if got := lag["saga"]; len(got) != 2 || got[0] != 3 || got[1] != 4 {
+	if got := rd.Lag["saga"]; len(got) != 2 || got[0] != 3 || got[1] != 4 {
 		t.Errorf("lag = %v, want [3 4]", got)
+	}
+	if rd.Handled != 7 {
+		t.Errorf("handled = %d, want 7 (partition 0's commit; partition 1 from its start, 0)", rd.Handled)
 	}
 }
 

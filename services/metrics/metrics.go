@@ -37,6 +37,7 @@ type Metrics struct {
 	projTime  *prometheus.HistogramVec
 	projFails prometheus.Counter
 	decisions *decisions
+	admission admissionMetrics
 
 	mu      sync.Mutex
 	rebuilt map[string]bool // processor/partition that finished its rebuild
@@ -75,6 +76,8 @@ func New() *Metrics {
 		rebuilt:   map[string]bool{},
 		decisions: newDecisions(),
 	}
+	m.admission = newAdmissionMetrics()
+	m.registry.MustRegister(m.admission.collectors()...)
 	m.registry.MustRegister(m.decisions.outcomes, m.decisions.latency, m.lag, m.records, m.batchSize, m.batchTime, m.rebuilds, m.rebuiltEv, m.snapshots, m.snapBytes, m.poisoned,
 		m.projLag, m.projRows, m.projTime, m.projFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

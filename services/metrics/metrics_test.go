@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,5 +83,44 @@ func TestProjectorMetrics(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+func TestAdmissionMetrics(t *testing.T) {
+	m := New()
+	m.Admission(true, 100, 5000, 20*time.Millisecond)
+	m.Admission(false, 90000, 0, time.Duration(math.MaxInt64))
+	time.Sleep(20 * time.Millisecond)
+	m.Admission(false, 80000, 40000, 2*time.Second)
+	m.AdmissionReadFailed()
+	got := map[string]float64{}
+	families, err := m.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, metric := range f.GetMetric() {
+			switch {
+			case metric.GetGauge() != nil:
+				got[f.GetName()] = metric.GetGauge().GetValue()
+			case metric.GetCounter() != nil:
+				got[f.GetName()] = metric.GetCounter().GetValue()
+			}
+		}
+	}
+	for name, want := range map[string]float64{
+		"paycore_admission_open":                          0,
+		"paycore_admission_downstream_lag_records":        80000,
+		"paycore_admission_downstream_records_per_second": 40000,
+		"paycore_admission_backlog_seconds":               2,
+		"paycore_admission_closures_total":                1,
+		"paycore_admission_read_failures_total":           1,
+	} {
+		if got[name] != want {
+			t.Errorf("%s = %v, want %v", name, got[name], want)
+		}
+	}
+	if closed := got["paycore_admission_closed_seconds_total"]; closed < 0.02 || closed > 5 {
+		t.Errorf("closed seconds = %v, want the ~20 ms between the two closed readings", closed)
 	}
 }

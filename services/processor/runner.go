@@ -70,9 +70,22 @@ type Config struct {
 	// fast a dead instance's partitions move to the others.
 	SessionTimeout    time.Duration
 	HeartbeatInterval time.Duration
+	// Admission, if set, is asked before every inbox fetch and holds the
+	// partition while it is closed: the intake waits there while the
+	// processors downstream are behind (package admission). Run runs it
+	// for as long as the runner runs.
+	Admission Admission
 	// Observer, if set, is told about batches and rebuilds (metrics).
 	Observer Observer
 	Logger   *slog.Logger
+}
+
+// Admission decides when a processor may take more from its inbox;
+// *admission.Gate is one.
+type Admission interface {
+	Run(ctx context.Context)
+	Open() bool
+	Wait(ctx context.Context) error
 }
 
 // DecisionObserver is an Observer that also watches what handlers decide:
@@ -215,6 +228,9 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	if a := r.cfg.Admission; a != nil {
+		go a.Run(ctx)
+	}
 	for {
 		gen, err := group.Next(ctx)
 		if err != nil {
@@ -296,9 +312,44 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 	committed, lastCommit := offset, time.Now()
 	commitFailures := 0
 	nextTick := time.Now()
+	// commit commits offset; stop says the partition must end (with err,
+	// nil when the partition was lost).
+	commit := func() (stop bool, err error) {
+		if err := gen.CommitOffsets(map[string]map[int]int64{r.cfg.Inbox: {id: offset}}); err != nil {
+			if ctx.Err() != nil {
+				return true, nil // lost the partition; the next owner redelivers
+			}
+			// A restarting broker or a moving group coordinator answers
+			// NotCoordinator for a while before the generation ends.
+			// An uncommitted offset only means redelivery, which the
+			// handlers answer without deciding again: retry on the next
+			// round, a bounded number of times in a row.
+			commitFailures++
+			if commitFailures > maxCommitFailures {
+				return true, fmt.Errorf("commit offset %d: %w", offset, err)
+			}
+			r.log.Warn("commit failed; retrying", "partition", id, "offset", offset, "attempt", commitFailures, "err", err)
+			lastCommit = time.Now()
+			return false, nil
+		}
+		committed, lastCommit, commitFailures = offset, time.Now(), 0
+		return false, nil
+	}
 	batch := make([]kafka.Message, 0, r.cfg.MaxBatch)
 	for ctx.Err() == nil {
 		batch = batch[:0]
+		if a := r.cfg.Admission; a != nil && !a.Open() {
+			// Held back: commit what is handled first, so that the lag
+			// shows only what waits, then wait for the gate.
+			if offset != committed {
+				if stop, err := commit(); stop {
+					return err
+				}
+			}
+			if err := a.Wait(ctx); err != nil {
+				return nil // the generation ended while waiting
+			}
+		}
 		if err := p.fetch(ctx, reader, &batch); err != nil {
 			// Leadership moves and broker restarts surface here. Nothing
 			// of the failed fetch was handled, so reopen the reader at the
@@ -339,23 +390,8 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 		// coordinator, and committing less often only means redelivering
 		// more after a crash, which handlers answer without deciding again.
 		if offset != committed && (len(batch) == 0 || time.Since(lastCommit) >= r.cfg.CommitInterval) {
-			if err := gen.CommitOffsets(map[string]map[int]int64{r.cfg.Inbox: {id: offset}}); err != nil {
-				if ctx.Err() != nil {
-					return nil // lost the partition; the next owner redelivers
-				}
-				// A restarting broker or a moving group coordinator answers
-				// NotCoordinator for a while before the generation ends.
-				// An uncommitted offset only means redelivery, which the
-				// handlers answer without deciding again: retry on the next
-				// round, a bounded number of times in a row.
-				commitFailures++
-				if commitFailures > maxCommitFailures {
-					return fmt.Errorf("commit offset %d: %w", offset, err)
-				}
-				r.log.Warn("commit failed; retrying", "partition", id, "offset", offset, "attempt", commitFailures, "err", err)
-				lastCommit = time.Now()
-			} else {
-				committed, lastCommit, commitFailures = offset, time.Now(), 0
+			if stop, err := commit(); stop {
+				return err
 			}
 		}
 		now := time.Now()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paycore/paycore/loadtest/baseline"
 	"github.com/paycore/paycore/loadtest/scenarios"
+	"github.com/paycore/paycore/services/admission"
 	"github.com/paycore/paycore/services/banklink"
 )
 
@@ -19,6 +20,7 @@ type scenarioFlags struct {
 	institutions, customers *int
 	dominant, hotShare      *float64
 	faults                  *bool
+	noAdmission             *bool
 	rawMessages             *int
 	out                     *string
 	seed                    *uint64
@@ -32,6 +34,7 @@ func addScenarioFlags(fs *flag.FlagSet) scenarioFlags {
 		dominant:     fs.Float64("dominant", p.Dominant, "share of the traffic on the dominant institution's reserve account"),
 		hotShare:     fs.Float64("hot-share", p.HotShare, "share of payments made by the 1% hot customers"),
 		faults:       fs.Bool("faults", true, "bank-link faults on (0.2% lost replies, 30% unknown status answers, 0-5 ms latency)"),
+		noAdmission:  fs.Bool("no-admission", false, "run the intake without its admission gate (paycore run --no-admission)"),
 		rawMessages:  fs.Int("raw-messages", 200000, "messages of the raw kafka-go baseline per run"),
 		out:          fs.String("out", "loadtest/out", "directory of the HTML reports"),
 		seed:         fs.Uint64("seed", 1, "seed of the arrivals and the request stream"),
@@ -46,7 +49,8 @@ func (f scenarioFlags) params(partitions, instances, replication int) scenarios.
 		faults = scenarios.DefaultFaults(*f.seed)
 	}
 	return scenarios.Params{Partitions: partitions, Instances: instances, Replication: replication,
-		Population: pop, Mix: scenarios.DefaultMix, Faults: faults, Seed: *f.seed}
+		Population: pop, Mix: scenarios.DefaultMix, Faults: faults, Seed: *f.seed,
+		Admission: admission.Config{Off: *f.noAdmission}}
 }
 
 // baseFraction is the share of the measured peak a scenario's base rate

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -8,10 +9,12 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events/kafkaconn"
+	"github.com/paycore/paycore/services/admission"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/banklink"
 	"github.com/paycore/paycore/services/config"
 	"github.com/paycore/paycore/services/metrics"
+	"github.com/paycore/paycore/services/saga"
 	"github.com/paycore/paycore/services/topology"
 	"github.com/spf13/cobra"
 )
@@ -71,6 +74,10 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 			// The direct path times its one leg like the sagas time theirs.
 			cfg.Cutover.Direct.LegTimeout, cfg.Cutover.Direct.QueryInterval = cfg.Saga.LegTimeout, cfg.Saga.QueryInterval
 			cfg.Cutover.Direct.FinalTimeout = cfg.Saga.PayerFinalTimeout
+			if leg := cmp.Or(cfg.Saga.LegTimeout, saga.DefaultLegTimeout); !cfg.Admission.Off && cfg.Admission.MaxDelay >= leg/2 {
+				slog.Warn("--admission-max-delay is not well under --leg-timeout: legs can time out in the queue before a bank reads them",
+					"admission_max_delay", cfg.Admission.MaxDelay, "leg_timeout", leg)
+			}
 			create, _ := cmd.Flags().GetBool("create-topics")
 			if metricsAddr != "" {
 				m := metrics.New()
@@ -104,6 +111,10 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 	f.DurationVar(&cfg.Saga.ReserveFinalTimeout, "reserve-final-timeout", 0, "reserve leg unknown this long after the debit → presumed success (default 10s)")
 	f.IntVar(&cfg.Runtime.MaxBatch, "max-batch", 0, "records per batch (default 500)")
 	f.DurationVar(&cfg.Runtime.SessionTimeout, "session-timeout", 10*time.Second, "consumer-group session timeout: how fast a dead instance's partitions move")
+	f.BoolVar(&cfg.Admission.Off, "no-admission", false, "admit requests whatever the backlog downstream (no admission gate)")
+	f.DurationVar(&cfg.Admission.MaxDelay, "admission-max-delay", admission.DefaultMaxDelay,
+		"hold requests in the requests topic while the sagas and banks need longer than this to work off their backlog; keep it well under --leg-timeout")
+	f.Int64Var(&cfg.Admission.MinLag, "admission-min-lag", admission.DefaultMinLag, "downstream backlog (records) at or below which requests are always admitted")
 	faultFlags(cmd, "payer", &cfg.PayerLink)
 	faultFlags(cmd, "reserve", &cfg.ReserveLink)
 	return cmd
