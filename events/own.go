@@ -15,7 +15,20 @@ import (
 // processor. Anything read from a channel goes through the strict path.
 
 // UnmarshalOwn decodes an envelope paycore wrote.
+//
+// A record in the exact layout our encoder writes is read without the
+// general decoder (parseOwnEnvelope), and its payload is then checked
+// only for being an object: its full syntax is checked by DecodeOwn,
+// which every reader of own records calls next. Anything else takes the
+// standard decoder.
 func UnmarshalOwn(data []byte) (Envelope, error) {
+	if e, ok := parseOwnEnvelope(data); ok {
+		e.OccurredAt = e.OccurredAt.UTC()
+		if err := e.validate(true); err != nil {
+			return Envelope{}, err
+		}
+		return e, nil
+	}
 	var e Envelope
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -204,6 +204,12 @@ func decodePayload(k Kind, goType reflect.Type, raw []byte) (Payload, error) {
 	if err := dec.Decode(target.Interface()); err != nil {
 		return nil, payloadDecodeError(k, err)
 	}
+	// Decode reads one value; anything after it (a second object,
+	// garbage) makes the payload invalid JSON, which UnmarshalOwn leaves
+	// to this check.
+	if rest := raw[dec.InputOffset():]; len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
+		return nil, newError(CodePayloadInvalid, "payload", k.String()+": data after the payload object", nil)
+	}
 	p := target.Elem().Interface().(Payload)
 	if err := validatePayload(k, p); err != nil {
 		return nil, err
