@@ -436,9 +436,15 @@ func (r *Runner) inboxReader(partition int, offset int64) (*kafka.Reader, error)
 }
 
 // fetch collects up to MaxBatch records: it waits up to FetchWait for the
-// first, then takes whatever else is already buffered.
+// first (less when a held reply is due sooner: it must not wait for an
+// unrelated record to arrive), then takes whatever else is already
+// buffered.
 func (p *partition) fetch(ctx context.Context, reader *kafka.Reader, batch *[]kafka.Message) error {
-	wait, cancel := context.WithTimeout(ctx, p.r.cfg.FetchWait)
+	first := p.r.cfg.FetchWait
+	if len(p.delayed) > 0 {
+		first = max(min(first, time.Until(p.delayed[0].NotBefore)), time.Millisecond)
+	}
+	wait, cancel := context.WithTimeout(ctx, first)
 	defer cancel()
 	for len(*batch) < p.r.cfg.MaxBatch {
 		c := wait

@@ -20,6 +20,8 @@ type scenarioFlags struct {
 	institutions, customers *int
 	dominant, hotShare      *float64
 	faults                  *bool
+	lostReply, queryUnknown *float64
+	latencyMax              *time.Duration
 	noAdmission             *bool
 	rawMessages             *int
 	out                     *string
@@ -34,6 +36,9 @@ func addScenarioFlags(fs *flag.FlagSet) scenarioFlags {
 		dominant:     fs.Float64("dominant", p.Dominant, "share of the traffic on the dominant institution's reserve account"),
 		hotShare:     fs.Float64("hot-share", p.HotShare, "share of payments made by the 1% hot customers"),
 		faults:       fs.Bool("faults", true, "bank-link faults on (0.2% lost replies, 30% unknown status answers, 0-5 ms latency)"),
+		lostReply:    fs.Float64("fault-lost-reply", -1, "with -faults: share of bank replies lost (-1: the default, 0.002)"),
+		queryUnknown: fs.Float64("fault-query-unknown", -1, "with -faults: share of status queries answered unknown (-1: the default, 0.3)"),
+		latencyMax:   fs.Duration("fault-latency-max", -1, "with -faults: bank replies delayed uniformly up to this (-1: the default, 5ms)"),
 		noAdmission:  fs.Bool("no-admission", false, "run the intake without its admission gate (paycore run --no-admission)"),
 		rawMessages:  fs.Int("raw-messages", 200000, "messages of the raw kafka-go baseline per run"),
 		out:          fs.String("out", "loadtest/out", "directory of the HTML reports"),
@@ -47,6 +52,15 @@ func (f scenarioFlags) params(partitions, instances, replication int) scenarios.
 	var faults banklink.Config
 	if *f.faults {
 		faults = scenarios.DefaultFaults(*f.seed)
+		if *f.lostReply >= 0 {
+			faults.LostReplyRate = *f.lostReply
+		}
+		if *f.queryUnknown >= 0 {
+			faults.QueryUnknownRate = *f.queryUnknown
+		}
+		if *f.latencyMax >= 0 {
+			faults.LatencyMax = *f.latencyMax
+		}
 	}
 	return scenarios.Params{Partitions: partitions, Instances: instances, Replication: replication,
 		Population: pop, Mix: scenarios.DefaultMix, Faults: faults, Seed: *f.seed,
