@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paycore/paycore/events/kafkaconn"
+	"github.com/paycore/paycore/loadtest/internal/topics"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -68,6 +69,7 @@ func RunRawKafka(ctx context.Context, cfg RawKafkaConfig) (RawKafkaResult, error
 	if err := createTopic(ctx, cfg.Brokers, cfg.Connector, cfg.Topic, cfg.Partitions); err != nil {
 		return RawKafkaResult{}, err
 	}
+	defer func() { _ = topics.Delete(context.WithoutCancel(ctx), cfg.Brokers, cfg.Connector, cfg.Topic) }()
 	payload := make([]byte, cfg.MessageBytes)
 	_, _ = rand.Read(payload)
 

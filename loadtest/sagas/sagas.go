@@ -15,6 +15,7 @@ import (
 
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/events/kafkaconn"
+	"github.com/paycore/paycore/loadtest/internal/topics"
 	"github.com/paycore/paycore/loadtest/workload"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/audit"
@@ -89,6 +90,8 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 	if _, err := topology.Ensure(ctx, cfg.Brokers, top, topology.EnsureOptions{Create: true, Connector: cfg.Connector}); err != nil {
 		return Result{}, 0, err
 	}
+	// Measured and audited by the time Run returns (internal/topics).
+	defer func() { _ = topics.DeleteTopology(context.WithoutCancel(ctx), cfg.Brokers, cfg.Connector, top) }()
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paycore/paycore/events"
 	"github.com/paycore/paycore/events/kafkaconn"
+	"github.com/paycore/paycore/loadtest/internal/topics"
 	"github.com/paycore/paycore/services/admission"
 	"github.com/paycore/paycore/services/app"
 	"github.com/paycore/paycore/services/audit"
@@ -64,7 +65,10 @@ type Config struct {
 	LagEvery time.Duration // lag sampling interval
 	Senders  int           // goroutines publishing requests
 	Audit    bool
-	Logf     func(format string, args ...any)
+	// KeepTopics leaves the run's topics on the broker (to inspect them);
+	// by default Run deletes them before it returns.
+	KeepTopics bool
+	Logf       func(format string, args ...any)
 }
 
 // ClosedLoop sends Requests as fast as the system finishes them, with at
@@ -299,6 +303,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		Create: true, ReplicationFactor: cfg.Replication, Connector: cfg.Connector, Timeout: time.Minute,
 	}); err != nil {
 		return Result{}, err
+	}
+	if !cfg.KeepTopics {
+		// Measured and audited by the time Run returns; a series of runs
+		// must not leave the broker their partitions (internal/topics).
+		defer func() { _ = topics.DeleteTopology(context.WithoutCancel(ctx), cfg.Brokers, cfg.Connector, top) }()
 	}
 	obs := &observer{}
 	acfg := app.Config{
