@@ -19,12 +19,22 @@
 // grouplag), so it needs no coordination between intake instances: every
 // instance sees the same lag and stops and starts on it.
 //
-// The measure is time, not records: the backlog (total downstream lag)
-// divided by the rate at which the processors are committing. The gate
-// closes when that exceeds MaxDelay and opens again when it falls to half
-// of it, or when the lag is at most MinLag (an idle system has no rate
-// to divide by). Failing to read the lag opens the gate: admission
-// protects latency, and must never be why payments stop.
+// The gate is a budget of requests, renewed at every reading of the lag
+// (every Interval). The processors downstream should hold at most
+// MaxDelay of work: target = rate × MaxDelay records (at least MinLag),
+// where rate is what they committed per second since the last reading.
+// The budget is what keeps the backlog at that target until the next
+// reading: (target − lag + rate × Interval) records, divided by the
+// records one admitted request makes downstream (measured: records
+// produced downstream per request admitted, smoothed). A steady load
+// below capacity always gets its rate back as budget, so it is never
+// held; a burst beyond what the target allows waits for the next reading;
+// a backlog above it gets no budget until it is worked down. An earlier
+// design, open or closed on the backlog's duration, let one interval of
+// an open gate admit tens of thousands of requests from a spike's
+// backlog: the overshoot timed legs out. Failing to read the lag opens
+// the gate without limit: admission protects latency, and must never be
+// why payments stop.
 package admission
 
 import (
@@ -41,7 +51,7 @@ import (
 const (
 	DefaultMaxDelay = 500 * time.Millisecond
 	DefaultMinLag   = 2000
-	DefaultInterval = 200 * time.Millisecond
+	DefaultInterval = 100 * time.Millisecond
 )
 
 // Config tunes a Gate.
@@ -49,13 +59,14 @@ type Config struct {
 	// Off runs the intake without a gate: requests are admitted as fast
 	// as the intake reads them, whatever the backlog downstream.
 	Off bool
-	// MaxDelay is the longest the processors downstream may need to work
-	// off their backlog before the intake stops admitting requests. Keep
-	// it well under the sagas' LegTimeout: the default is a quarter of the
-	// default 2 s.
+	// MaxDelay is the work the processors downstream may have queued,
+	// in time at the rate they are going: the intake admits what keeps
+	// their backlog there. Keep it well under the sagas' LegTimeout: the
+	// default is a quarter of the default 2 s.
 	MaxDelay time.Duration
-	// MinLag is a backlog (records, all downstream inboxes together) at or
-	// below which the gate is always open.
+	// MinLag is the smallest backlog target (records, all downstream
+	// inboxes together): what an idle system, with no rate to go by, may
+	// be given at once.
 	MinLag int64
 	// Interval is how often the lag is read.
 	Interval time.Duration
@@ -101,18 +112,18 @@ type Gate struct {
 	cfg    Config
 	source LagSource
 
-	mu     sync.Mutex
-	state  state
-	opened chan struct{} // closed while the gate is open
-	failed time.Time     // last logged read failure
+	mu      sync.Mutex
+	state   state
+	budget  float64       // requests that may still be admitted until the next reading
+	renewed chan struct{} // closed and replaced at every new budget
+	failed  time.Time     // last logged read failure
 }
 
-// New returns an open gate over source. It reads nothing until Run.
+// New returns a gate over source that admits without limit until Run's
+// first reading.
 func New(cfg Config, source LagSource) *Gate {
 	cfg.setDefaults()
-	opened := make(chan struct{})
-	close(opened)
-	return &Gate{cfg: cfg, source: source, state: state{open: true}, opened: opened}
+	return &Gate{cfg: cfg, source: source, state: newState(), budget: math.Inf(1), renewed: make(chan struct{})}
 }
 
 // Run reads the lag every Interval until ctx ends.
@@ -123,14 +134,14 @@ func (g *Gate) Run(ctx context.Context) {
 		g.poll(ctx)
 		select {
 		case <-ctx.Done():
-			g.set(true) // never leave a waiter behind a stopped gate
+			g.renew(math.Inf(1)) // never leave a waiter behind a stopped gate
 			return
 		case <-t.C:
 		}
 	}
 }
 
-// poll takes one reading and moves the gate.
+// poll takes one reading and renews the budget.
 func (g *Gate) poll(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, max(10*g.cfg.Interval, 2*time.Second))
 	rd, err := g.source.Read(rctx)
@@ -148,100 +159,137 @@ func (g *Gate) poll(ctx context.Context) {
 			g.failed = time.Now()
 		}
 		g.state.forget()
-		g.setLocked(true)
 		g.mu.Unlock()
 		if logIt {
 			g.cfg.Logger.Warn("admission: reading downstream lag failed; admitting everything until it works", "err", err)
 		}
+		g.renew(math.Inf(1))
 		return
 	}
 	g.mu.Lock()
 	wasOpen := g.state.open
 	r := g.state.observe(time.Now(), rd.Lag.Total(), rd.Handled, g.cfg)
-	g.setLocked(r.open)
 	g.mu.Unlock()
+	g.renew(r.budget)
 	if obs := g.cfg.Observer; obs != nil {
 		obs.Admission(r.open, r.lag, r.rate, r.backlog)
 	}
 	if wasOpen != r.open {
 		g.cfg.Logger.Info("admission: gate "+map[bool]string{true: "opened", false: "closed"}[r.open],
-			"downstream_lag", r.lag, "records_per_s", math.Round(r.rate), "backlog", r.backlog.Round(time.Millisecond))
+			"downstream_lag", r.lag, "records_per_s", math.Round(r.rate), "backlog", r.backlog.Round(time.Millisecond),
+			"records_per_request", math.Round(r.perRequest*10)/10)
 	}
 }
 
-// set opens or closes the gate.
-func (g *Gate) set(open bool) {
+// renew replaces the budget and wakes the waiters. What was left of the
+// old one is not carried over: the new one already counts the backlog.
+func (g *Gate) renew(budget float64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.setLocked(open)
+	g.budget = budget
+	close(g.renewed)
+	g.renewed = make(chan struct{})
 }
 
-// setLocked opens or closes the gate with g.mu held, waking the waiters
-// when it opens.
-func (g *Gate) setLocked(open bool) {
-	g.state.open = open
-	select {
-	case <-g.opened: // open now
-		if !open {
-			g.opened = make(chan struct{})
-		}
-	default:
-		if open {
-			close(g.opened)
-		}
-	}
-}
-
-// Open reports whether the gate admits requests now.
-func (g *Gate) Open() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.state.open
-}
-
-// Wait returns when the gate is open, or ctx's error when ctx ends first.
-func (g *Gate) Wait(ctx context.Context) error {
+// Acquire waits until the budget admits at least one request, then takes
+// up to n and returns how many it took. It returns ctx's error when ctx
+// ends first.
+func (g *Gate) Acquire(ctx context.Context, n int) (int, error) {
 	for {
 		g.mu.Lock()
-		opened := g.opened
+		if took := g.takeLocked(n); took > 0 {
+			g.mu.Unlock()
+			return took, nil
+		}
+		renewed := g.renewed
 		g.mu.Unlock()
 		select {
-		case <-opened:
-			return nil
+		case <-renewed:
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		}
+	}
+}
+
+// TryAcquire takes up to n requests of the budget without waiting and
+// returns how many it took (0 when the budget is spent).
+func (g *Gate) TryAcquire(n int) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.takeLocked(n)
+}
+
+// takeLocked takes up to n of the budget, with g.mu held.
+func (g *Gate) takeLocked(n int) int {
+	if g.budget < 1 {
+		return 0
+	}
+	took := n
+	if g.budget < float64(n) {
+		took = int(g.budget)
+	}
+	g.budget -= float64(took)
+	g.state.admitted += int64(took)
+	return took
+}
+
+// Release gives back what an Acquire took but did not use (a fetch found
+// fewer records).
+func (g *Gate) Release(n int) {
+	if n <= 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.budget += float64(n)
+	g.state.admitted -= int64(n)
+	if g.budget >= 1 { // wake those waiting for budget
+		close(g.renewed)
+		g.renewed = make(chan struct{})
 	}
 }
 
 // state is the gate's decision from its readings, kept apart from the
 // clock and the broker so that it can be tested on its own.
 type state struct {
-	open        bool
-	have        bool // a previous reading exists
-	haveRate    bool // rate holds at least one interval
-	lastAt      time.Time
-	lastHandled int64
-	rate        float64 // records/s handled downstream, smoothed
+	open         bool
+	have         bool // a previous reading exists
+	haveRate     bool // rate holds at least one interval
+	lastAt       time.Time
+	lastHandled  int64
+	lastProduced int64   // handled + lag: every record written downstream
+	rate         float64 // records/s handled downstream, smoothed
+	perRequest   float64 // records made downstream per admitted request, smoothed
+	admitted     int64   // requests admitted since the last reading
 }
+
+// defaultPerRequest is what a payment writes to the inboxes downstream of
+// the intake (saga: start, payer reply, reserve reply; payer: debit;
+// reserve: credit), the estimate until the first measurement.
+const defaultPerRequest = 5
+
+func newState() state { return state{open: true, perRequest: defaultPerRequest} }
 
 // reading is what observe decided.
 type reading struct {
-	open    bool
-	lag     int64
-	rate    float64
-	backlog time.Duration
+	open       bool
+	budget     float64 // requests admitted until the next reading
+	lag        int64
+	rate       float64
+	backlog    time.Duration
+	perRequest float64
 }
 
-// rateWeight is the weight of the newest interval in the smoothed rate:
-// high enough to follow the processors speeding up when a backlog gives
-// them full batches, low enough that one interval without a commit (they
-// commit every 100 ms) does not read as a stall.
-const rateWeight = 0.5
+// smoothing is the weight of the newest interval in the smoothed rate and
+// records per request: high enough to follow the processors speeding up
+// when a backlog gives them full batches, low enough that one interval
+// without a commit (they commit every 100 ms) does not read as a stall.
+const smoothing = 0.5
 
 // observe takes in a reading of the downstream lag and handled offsets
-// at at, and returns the gate's new position.
+// at at, and returns the budget until the next reading.
 func (s *state) observe(at time.Time, lag, handled int64, cfg Config) reading {
+	produced := handled + lag
 	if s.have {
 		dt := at.Sub(s.lastAt).Seconds()
 		done := handled - s.lastHandled
@@ -250,25 +298,24 @@ func (s *state) observe(at time.Time, lag, handled int64, cfg Config) reading {
 		case !s.haveRate:
 			s.rate, s.haveRate = float64(done)/dt, true
 		default:
-			s.rate = (1-rateWeight)*s.rate + rateWeight*float64(done)/dt
+			s.rate = (1-smoothing)*s.rate + smoothing*float64(done)/dt
+		}
+		if made := produced - s.lastProduced; s.admitted > 0 && made > 0 {
+			per := min(max(float64(made)/float64(s.admitted), 1), 50)
+			s.perRequest = (1-smoothing)*s.perRequest + smoothing*per
 		}
 	}
-	s.have, s.lastAt, s.lastHandled = true, at, handled
+	s.have, s.lastAt, s.lastHandled, s.lastProduced, s.admitted = true, at, handled, produced, 0
 	backlog := time.Duration(math.MaxInt64)
 	if s.rate > 0 {
 		backlog = time.Duration(min(float64(lag)/s.rate*float64(time.Second), float64(math.MaxInt64)))
 	}
-	switch {
-	case lag <= cfg.MinLag:
-		s.open = true
-	case s.open && backlog > cfg.MaxDelay:
-		s.open = false
-	case !s.open && backlog <= cfg.MaxDelay/2:
-		s.open = true
-	}
-	return reading{open: s.open, lag: lag, rate: s.rate, backlog: backlog}
+	target := max(s.rate*cfg.MaxDelay.Seconds(), float64(cfg.MinLag))
+	budget := max(0, target-float64(lag)+s.rate*cfg.Interval.Seconds()) / s.perRequest
+	s.open = budget >= 1
+	return reading{open: s.open, budget: budget, lag: lag, rate: s.rate, backlog: backlog, perRequest: s.perRequest}
 }
 
-// forget drops the rate history (after a failed reading the next interval
+// forget drops the measurements (after a failed reading the next interval
 // would span the gap).
-func (s *state) forget() { s.have, s.haveRate, s.rate = false, false, 0 }
+func (s *state) forget() { *s = newState() }

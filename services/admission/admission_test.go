@@ -10,48 +10,76 @@ import (
 	"github.com/paycore/paycore/services/grouplag"
 )
 
-var testCfg = Config{MaxDelay: 500 * time.Millisecond, MinLag: 1000, Interval: 10 * time.Millisecond}
+var testCfg = Config{MaxDelay: 500 * time.Millisecond, MinLag: 1000, Interval: 100 * time.Millisecond}
 
-// step is one reading fed to state.observe: at seconds, lag, handled.
-type step struct {
-	at      float64
-	lag     int64
-	handled int64
-	open    bool // the gate's position after it
+// reading0 feeds one reading to s at second at.
+func reading0(s *state, at float64, lag, handled int64) reading {
+	return s.observe(time.Unix(0, 0).Add(time.Duration(at*float64(time.Second))), lag, handled, testCfg)
 }
 
-func TestStateClosesOnBacklogTimeAndOpensAtHalf(t *testing.T) {
-	t0 := time.Unix(0, 0)
-	steps := []step{
-		{0, 100, 0, true},          // first reading: no rate yet, small lag
-		{1, 500, 5000, true},       // 5,000/s, small lag
-		{2, 1500, 10000, true},     // 5,000/s: 1,500 is 0.3 s of work
-		{3, 20000, 12000, false},   // (5,000+2,000)/2 = 3,500/s: 5.7 s of work
-		{4, 9000, 32000, false},    // (3,500+20,000)/2 = 11,750/s: 0.77 s
-		{5, 5000, 52000, false},    // 15,875/s: 0.31 s, above half of 0.5 s: stays closed
-		{6, 3000, 72000, true},     // 17,937/s: 0.17 s, at most half: opens
-		{7, 6000, 82000, true},     // 13,968/s: 0.43 s, under 0.5 s: stays open
-		{8, 6500, 82000, false},    // nothing handled: 6,984/s, 0.93 s
-		{9, 6500, 82000, false},    // still stalled: 1.9 s
-		{10, 900, 82000, true},     // at most MinLag: open whatever the rate
-		{11, 800, 1000, true},      // handled went backwards (a reset group): rate kept
-		{12, 1000000, 1000, false}, // stalled with a huge backlog
+func TestBudgetKeepsTheBacklogAtItsTarget(t *testing.T) {
+	s := newState()
+	// Idle, first reading: no rate; the target is MinLag, 1,000 records,
+	// at the default 5 records per request: 200 requests.
+	if r := reading0(&s, 0, 0, 0); r.budget != 200 || !r.open {
+		t.Fatalf("idle: budget %v (open %v), want 200", r.budget, r.open)
 	}
-	var s state
-	s.open = true
-	for i, st := range steps {
-		r := s.observe(t0.Add(time.Duration(st.at*float64(time.Second))), st.lag, st.handled, testCfg)
-		if r.open != st.open {
-			t.Fatalf("step %d (%+v): open = %v (rate %.0f, backlog %v), want %v", i, st, r.open, r.rate, r.backlog, st.open)
-		}
+	// 100 requests admitted, 500 records made downstream, 400 handled in
+	// 0.1 s: rate 4,000/s, 5 records per request, lag 100. Target
+	// max(4,000 × 0.5, 1,000) = 2,000; budget (2,000 − 100 + 400) / 5.
+	s.admitted = 100
+	r := reading0(&s, 0.1, 100, 400)
+	if r.rate != 4000 || r.perRequest != 5 || r.budget != 460 {
+		t.Fatalf("steady: rate %v, per request %v, budget %v; want 4000, 5, 460", r.rate, r.perRequest, r.budget)
+	}
+	// A spike: 2,000 admitted made 10,000 records, 400 more handled: lag
+	// 9,700. Rate (4,000 + 4,000)/2; target 2,000 < lag: nothing more
+	// until it is worked down.
+	s.admitted = 2000
+	if r := reading0(&s, 0.2, 9700, 800); r.budget != 0 || r.open {
+		t.Fatalf("backlog above target: budget %v (open %v), want 0", r.budget, r.open)
+	}
+	// Worked down at 20,000/s (full batches): rate (4,000 + 20,000)/2 =
+	// 12,000, target 6,000, lag 7,700 + 1,200 of work per interval: no
+	// budget yet; next interval lag 5,700 at 20,000/s: rate 16,000,
+	// target 8,000, budget (8,000 − 5,700 + 1,600) / 5 = 780.
+	if r := reading0(&s, 0.3, 7700, 2800); r.budget != 0 {
+		t.Fatalf("still above target: budget %v, want 0", r.budget)
+	}
+	if r := reading0(&s, 0.4, 5700, 4800); r.budget != 780 {
+		t.Fatalf("worked down: budget %v, want 780", r.budget)
 	}
 }
 
-func TestStateWithoutRateIsClosedAboveMinLag(t *testing.T) {
-	var s state
-	s.open = true
-	if r := s.observe(time.Unix(0, 0), 5000, 0, testCfg); r.open || r.backlog < time.Hour {
-		t.Fatalf("a first reading above MinLag has no rate: open = %v, backlog %v; want closed, unbounded", r.open, r.backlog)
+func TestBudgetIsZeroWhileDownstreamStalls(t *testing.T) {
+	s := newState()
+	reading0(&s, 0, 0, 0)
+	s.admitted = 200
+	// The sagas are down: 200 admitted made 200 records (only the saga
+	// inbox's start commands), nothing handled.
+	r := reading0(&s, 0.1, 200, 0)
+	if r.perRequest >= 5 || r.budget <= 0 {
+		t.Fatalf("first stalled reading: per request %v, budget %v; want fewer records per request, some budget", r.perRequest, r.budget)
+	}
+	s.admitted = int64(r.budget)
+	lag := 200 + int64(r.budget)
+	for i := 2; i < 10; i++ {
+		r = reading0(&s, float64(i)/10, lag, 0)
+		s.admitted = int64(r.budget)
+		lag += int64(r.budget)
+	}
+	if r.budget >= 1 || lag > 1100 {
+		t.Fatalf("stalled: budget %v with lag %d; want none once the lag reaches MinLag 1,000", r.budget, lag)
+	}
+}
+
+func TestFailedReadingForgetsTheRate(t *testing.T) {
+	s := newState()
+	reading0(&s, 0, 0, 0)
+	reading0(&s, 0.1, 100, 1000)
+	s.forget()
+	if s.haveRate || s.rate != 0 || s.perRequest != defaultPerRequest {
+		t.Fatalf("forget kept %+v", s)
 	}
 }
 
@@ -98,23 +126,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestGateBlocksWaitersWhileClosed(t *testing.T) {
+func TestGateHoldsAcquireUntilBudget(t *testing.T) {
 	src := &fakeLag{lag: 100}
 	g := New(testCfg, src)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go g.Run(ctx)
-	if err := g.Wait(ctx); err != nil || !g.Open() {
-		t.Fatalf("a small backlog must admit: %v, open %v", err, g.Open())
+	waitFor(t, "a first reading", func() bool { return src.readCount() > 0 })
+	if n, err := g.Acquire(ctx, 10); err != nil || n != 10 {
+		t.Fatalf("a small backlog must admit: %d, %v", n, err)
 	}
 
 	src.set(50000, 0, nil) // a stalled downstream with a large backlog
-	waitFor(t, "the gate to close", func() bool { return !g.Open() })
+	waitFor(t, "the budget to run out", func() bool { return g.TryAcquire(1) == 0 })
 	admitted := make(chan error, 1)
-	go func() { admitted <- g.Wait(ctx) }()
+	go func() { _, err := g.Acquire(ctx, 10); admitted <- err }()
 	select {
 	case err := <-admitted:
-		t.Fatalf("Wait returned %v while the gate is closed", err)
+		t.Fatalf("Acquire returned %v without budget", err)
 	case <-time.After(50 * time.Millisecond):
 	}
 
@@ -125,7 +154,27 @@ func TestGateBlocksWaitersWhileClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(2 * time.Second):
-		t.Fatal("Wait did not return after the gate opened")
+		t.Fatal("Acquire did not return after the budget was renewed")
+	}
+}
+
+func TestReleaseWakesWaiters(t *testing.T) {
+	g := New(testCfg, &fakeLag{})
+	g.renew(5)
+	if n := g.TryAcquire(10); n != 5 {
+		t.Fatalf("TryAcquire = %d, want the 5 left", n)
+	}
+	got := make(chan int, 1)
+	go func() { n, _ := g.Acquire(context.Background(), 10); got <- n }()
+	time.Sleep(10 * time.Millisecond)
+	g.Release(3)
+	select {
+	case n := <-got:
+		if n != 3 {
+			t.Fatalf("Acquire after Release(3) = %d, want 3", n)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Release did not wake the waiter")
 	}
 }
 
@@ -137,34 +186,28 @@ func TestGateOpensWhenTheLagCannotBeRead(t *testing.T) {
 	failed := &countingObserver{}
 	g.cfg.Observer = failed
 	go g.Run(ctx)
-	waitFor(t, "the gate to close", func() bool { return !g.Open() })
+	waitFor(t, "the budget to run out", func() bool { return g.TryAcquire(1) == 0 })
 	src.set(50000, 0, errors.New("broker unreachable"))
-	waitFor(t, "the gate to open on a failed read", g.Open)
+	waitFor(t, "unlimited admission on a failed read", func() bool { return g.TryAcquire(100000) == 100000 })
 	if failed.failures() == 0 {
 		t.Fatal("the failed read was not reported")
 	}
 }
 
-func TestWaitEndsWithItsContext(t *testing.T) {
+func TestAcquireEndsWithItsContext(t *testing.T) {
 	src := &fakeLag{lag: 50000}
 	g := New(testCfg, src)
 	runCtx, stopRun := context.WithCancel(context.Background())
 	go g.Run(runCtx)
-	waitFor(t, "the gate to close", func() bool { return !g.Open() })
+	waitFor(t, "the budget to run out", func() bool { return g.TryAcquire(1) == 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	if err := g.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Wait = %v, want the context's deadline", err)
+	if _, err := g.Acquire(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Acquire = %v, want the context's deadline", err)
 	}
-	// Stopping the gate opens it: nobody waits on a gate no one moves.
+	// Stopping the gate opens it: nobody waits on a gate no one renews.
 	stopRun()
-	waitFor(t, "a stopped gate to open", g.Open)
-	if err := g.Wait(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if src.readCount() == 0 {
-		t.Fatal("the gate never read the lag")
-	}
+	waitFor(t, "a stopped gate to admit", func() bool { return g.TryAcquire(1) == 1 })
 }
 
 type countingObserver struct {

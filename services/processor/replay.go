@@ -165,8 +165,8 @@ func (r *Runner) replaySnapshot(ctx context.Context, part logpos.Partition, from
 	if err != nil {
 		previous = nil
 	}
-	s := &snapshotter{r: r, id: part.Partition, previous: previous}
-	if err := s.write(ctx, state, stats.EndOffset); err != nil {
+	s := &snapshotter{r: r, id: part.Partition}
+	if _, _, err := s.write(ctx, state, stats.EndOffset, previous); err != nil {
 		return res, fmt.Errorf("%s: %w", r.cfg.Name, err)
 	}
 	res.Written = true

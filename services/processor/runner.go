@@ -80,12 +80,16 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
-// Admission decides when a processor may take more from its inbox;
+// Admission decides how many records a processor may take from its inbox;
 // *admission.Gate is one.
 type Admission interface {
 	Run(ctx context.Context)
-	Open() bool
-	Wait(ctx context.Context) error
+	// TryAcquire takes up to n without waiting (0: none now); Acquire
+	// waits until it can take at least one; Release gives back what a
+	// fetch did not use.
+	TryAcquire(n int) int
+	Acquire(ctx context.Context, n int) (int, error)
+	Release(n int)
 }
 
 // DecisionObserver is an Observer that also watches what handlers decide:
@@ -308,6 +312,7 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 		return err
 	}
 	defer func() { reader.Close() }()
+	defer p.snap.wait()
 	fetchFailures := 0
 	committed, lastCommit := offset, time.Now()
 	commitFailures := 0
@@ -338,19 +343,32 @@ func (r *Runner) runPartition(ctx context.Context, gen *kafka.Generation, id int
 	batch := make([]kafka.Message, 0, r.cfg.MaxBatch)
 	for ctx.Err() == nil {
 		batch = batch[:0]
-		if a := r.cfg.Admission; a != nil && !a.Open() {
-			// Held back: commit what is handled first, so that the lag
-			// shows only what waits, then wait for the gate.
-			if offset != committed {
-				if stop, err := commit(); stop {
-					return err
+		granted, grow := r.cfg.MaxBatch, func(n int) int { return n }
+		if a := r.cfg.Admission; a != nil {
+			// One record's worth of admission held while waiting for the
+			// first record; the rest of the batch is taken from the budget
+			// once records are there, so an idle partition never sits on
+			// budget another one could use.
+			if granted = a.TryAcquire(1); granted == 0 {
+				// Held back: commit what is handled first, so that the
+				// lag shows only what waits, then wait for the gate.
+				if offset != committed {
+					if stop, err := commit(); stop {
+						return err
+					}
+				}
+				var err error
+				if granted, err = a.Acquire(ctx, 1); err != nil {
+					return nil // the generation ended while waiting
 				}
 			}
-			if err := a.Wait(ctx); err != nil {
-				return nil // the generation ended while waiting
-			}
+			grow = func(n int) int { took := a.TryAcquire(n); granted += took; return took }
 		}
-		if err := p.fetch(ctx, reader, &batch); err != nil {
+		err := p.fetch(ctx, reader, &batch, grow)
+		if a := r.cfg.Admission; a != nil {
+			a.Release(granted - len(batch))
+		}
+		if err != nil {
 			// Leadership moves and broker restarts surface here. Nothing
 			// of the failed fetch was handled, so reopen the reader at the
 			// next unhandled offset, a bounded number of times in a row.
@@ -435,38 +453,34 @@ func (r *Runner) inboxReader(partition int, offset int64) (*kafka.Reader, error)
 	return reader, nil
 }
 
-// fetch collects up to MaxBatch records: it waits up to FetchWait for the
+// fetch collects up to MaxBatch records. It waits up to FetchWait for the
 // first (less when a held reply is due sooner: it must not wait for an
-// unrelated record to arrive), then takes whatever else is already
-// buffered.
-func (p *partition) fetch(ctx context.Context, reader *kafka.Reader, batch *[]kafka.Message) error {
+// unrelated record to arrive), then takes as many of the records already
+// buffered as grow allows (grow(n) returns how many of n more it may
+// take: the admission gate's budget, or n).
+func (p *partition) fetch(ctx context.Context, reader *kafka.Reader, batch *[]kafka.Message, grow func(n int) int) error {
 	first := p.r.cfg.FetchWait
 	if len(p.delayed) > 0 {
 		first = max(min(first, time.Until(p.delayed[0].NotBefore)), time.Millisecond)
 	}
 	wait, cancel := context.WithTimeout(ctx, first)
 	defer cancel()
-	for len(*batch) < p.r.cfg.MaxBatch {
-		c := wait
-		if len(*batch) > 0 {
-			// Only records already fetched: a cancelled context makes
-			// FetchMessage return at once when nothing is buffered.
-			var stop context.CancelFunc
-			c, stop = context.WithTimeout(ctx, time.Millisecond)
-			m, err := reader.FetchMessage(c)
-			stop()
-			if err != nil {
-				return nil
-			}
-			*batch = append(*batch, m)
-			continue
+	m, err := reader.FetchMessage(wait)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			return nil
 		}
+		return fmt.Errorf("fetch inbox: %w", err)
+	}
+	*batch = append(*batch, m)
+	for more := grow(p.r.cfg.MaxBatch - 1); more > 0; more-- {
+		// Only records already fetched: a context that expires at once
+		// makes FetchMessage return when nothing is buffered.
+		c, stop := context.WithTimeout(ctx, time.Millisecond)
 		m, err := reader.FetchMessage(c)
+		stop()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-				return nil
-			}
-			return fmt.Errorf("fetch inbox: %w", err)
+			return nil
 		}
 		*batch = append(*batch, m)
 	}

@@ -72,20 +72,51 @@ func (partitionFromHeader) Balance(msg kafka.Message, partitions ...int) int {
 }
 
 // snapshotter is the snapshot side of one partition.
+//
+// Taking a snapshot has two halves. Encoding the state must happen in the
+// partition's goroutine, between two batches, so that the state and its
+// event-log offset agree. Writing it (chunks of up to SnapshotChunkBytes,
+// acks=all, then the manifest and the old chunks' tombstones) is several
+// round trips for a state of megabytes: done in the partition's goroutine
+// it stalled every payment of the partition for that long, which showed
+// as the p99 of a steady load. So the write runs in a goroutine of its
+// own, one at a time per partition; a snapshot due while the previous one
+// is still being written waits for the next batch.
 type snapshotter struct {
 	r        *Runner
 	id       int
 	last     *manifest // the snapshot in force, whose chunks are live
-	applied  int       // events folded since the last snapshot
+	applied  int       // events folded since the last snapshot was taken
 	previous []string  // chunk keys of the snapshot in force
+	writing  chan snapshotWritten
 }
 
-// maybeTake writes a snapshot when enough events were folded since the last.
-// It is called after a batch was written, so every event of the state is
-// acknowledged and, this partition being its only writer, the event log's
-// end offset is exactly the state's position.
+// snapshotWritten is what a background write reports.
+type snapshotWritten struct {
+	manifest *manifest
+	keys     []string
+	took     time.Duration // encoding and writing
+	err      error
+}
+
+// maybeTake takes a snapshot when enough events were folded since the
+// last, unless the previous one is still being written. It is called
+// after a batch was written, so every event of the state is acknowledged
+// and, this partition being its only writer, the event log's end offset
+// is exactly the state's position.
 func (s *snapshotter) maybeTake(ctx context.Context, p *partition) error {
-	if _, ok := p.handler.(Snapshotter); !ok || s.r.cfg.Snapshots == "" || s.applied < s.r.cfg.SnapshotEvery {
+	if _, ok := p.handler.(Snapshotter); !ok || s.r.cfg.Snapshots == "" {
+		return nil
+	}
+	if s.writing != nil {
+		select {
+		case w := <-s.writing:
+			s.finished(w)
+		default:
+			return nil // still writing
+		}
+	}
+	if s.applied < s.r.cfg.SnapshotEvery {
 		return nil
 	}
 	start := time.Now()
@@ -97,20 +128,47 @@ func (s *snapshotter) maybeTake(ctx context.Context, p *partition) error {
 	if err != nil {
 		return fmt.Errorf("snapshot of partition %d: %w", s.id, err)
 	}
-	if err := s.write(ctx, state, end); err != nil {
-		return err
-	}
-	if obs := s.r.cfg.Observer; obs != nil {
-		obs.Snapshotted(s.r.cfg.Name, s.id, len(state), time.Since(start))
-	}
-	s.r.log.Info("snapshot written", "partition", s.id, "events_offset", end, "bytes", len(state), "chunks", s.last.Chunks, "took", time.Since(start).Round(time.Millisecond))
+	s.applied = 0
+	s.writing = make(chan snapshotWritten, 1)
+	previous := s.previous
+	go func() {
+		m, keys, err := s.write(ctx, state, end, previous)
+		s.writing <- snapshotWritten{manifest: m, keys: keys, took: time.Since(start), err: err}
+	}()
 	return nil
+}
+
+// finished takes in the result of a background write.
+func (s *snapshotter) finished(w snapshotWritten) {
+	s.writing = nil
+	if w.err != nil {
+		// A snapshot only shortens rebuilds; try again after the next batch.
+		s.applied = max(s.applied, s.r.cfg.SnapshotEvery)
+		s.r.log.Warn("snapshot failed", "partition", s.id, "err", w.err)
+		return
+	}
+	s.last, s.previous = w.manifest, w.keys
+	if obs := s.r.cfg.Observer; obs != nil {
+		obs.Snapshotted(s.r.cfg.Name, s.id, w.manifest.Bytes, w.took)
+	}
+	s.r.log.Info("snapshot written", "partition", s.id, "events_offset", w.manifest.EventsOffset, "bytes", w.manifest.Bytes,
+		"chunks", w.manifest.Chunks, "took", w.took.Round(time.Millisecond))
+}
+
+// wait lets a write in progress end before the partition does (it ends
+// early when the partition's context is cancelled: a snapshot cut short
+// has no manifest and is ignored).
+func (s *snapshotter) wait() {
+	if s.writing != nil {
+		s.finished(<-s.writing)
+	}
 }
 
 // write writes state, the partition's state folded up to the event-log
 // offset end, as its snapshot in force: chunks, then the manifest, then
-// tombstones for the previous snapshot's chunks.
-func (s *snapshotter) write(ctx context.Context, state []byte, end int64) error {
+// tombstones for previous, the chunks of the snapshot it replaces. It
+// returns the new manifest and chunk keys.
+func (s *snapshotter) write(ctx context.Context, state []byte, end int64, previous []string) (*manifest, []string, error) {
 	sum := sha256.Sum256(state)
 	m := manifest{
 		SnapshotID: events.DeriveID("snapshot", s.r.cfg.Events, strconv.Itoa(s.id), strconv.FormatInt(end, 10)),
@@ -130,17 +188,17 @@ func (s *snapshotter) write(ctx context.Context, state []byte, end int64) error 
 		}
 	}
 	if err := s.r.snapWriter.WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("writing snapshot chunks of partition %d: %w", s.id, err)
+		return nil, nil, fmt.Errorf("writing snapshot chunks of partition %d: %w", s.id, err)
 	}
 	body, _ := json.Marshal(m)
 	if err := s.r.snapWriter.WriteMessages(ctx, kafka.Message{Topic: s.r.cfg.Snapshots, Key: []byte(manifestKey(s.id)), Value: body, Headers: header}); err != nil {
-		return fmt.Errorf("writing snapshot manifest of partition %d: %w", s.id, err)
+		return nil, nil, fmt.Errorf("writing snapshot manifest of partition %d: %w", s.id, err)
 	}
 	// The new snapshot is in force; the old chunks may go, unless they are
 	// the new ones: a snapshot taken again at the same offset has the same
 	// ID, hence the same chunk keys.
 	var tombstones []kafka.Message
-	for _, k := range s.previous {
+	for _, k := range previous {
 		if !slices.Contains(keys, k) {
 			tombstones = append(tombstones, kafka.Message{Topic: s.r.cfg.Snapshots, Key: []byte(k), Value: nil, Headers: header})
 		}
@@ -150,8 +208,7 @@ func (s *snapshotter) write(ctx context.Context, state []byte, end int64) error 
 			s.r.log.Warn("could not delete old snapshot chunks; compaction keeps them", "partition", s.id, "err", err)
 		}
 	}
-	s.last, s.previous, s.applied = &m, keys, 0
-	return nil
+	return &m, keys, nil
 }
 
 // latestSnapshot reads the snapshot partition and returns the newest
