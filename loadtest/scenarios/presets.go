@@ -42,7 +42,9 @@ type Params struct {
 	Faults       banklink.Config
 	// Admission tunes the intake's admission gate (Off: none).
 	Admission admission.Config
-	Seed      uint64
+	// SnapshotEvery overrides the events between snapshots (0: default).
+	SnapshotEvery int
+	Seed          uint64
 }
 
 // DefaultPopulation: eight institutions, one of them taking half the
@@ -70,7 +72,7 @@ func Configs(name string, p Params, prefix string) ([]Config, error) {
 	base := Config{
 		Partitions: p.Partitions, Instances: p.Instances, Replication: p.Replication,
 		Seed: p.Seed, Population: p.Population, Mix: p.Mix, Faults: p.Faults, Audit: true,
-		Admission: p.Admission,
+		Admission: p.Admission, SnapshotEvery: p.SnapshotEvery,
 	}
 	steady := Schedule{Duration: p.Duration, Rate: p.Rate, Poisson: true}
 	one := func(c Config) []Config {

@@ -65,6 +65,9 @@ type Config struct {
 	LagEvery time.Duration // lag sampling interval
 	Senders  int           // goroutines publishing requests
 	Audit    bool
+	// SnapshotEvery overrides the runtime's events between snapshots
+	// (0: its default, 50,000).
+	SnapshotEvery int
 	// KeepTopics leaves the run's topics on the broker (to inspect them);
 	// by default Run deletes them before it returns.
 	KeepTopics bool
@@ -322,6 +325,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	acfg.ReserveLink.Seed++
 	acfg.Runtime.SessionTimeout = 6 * time.Second
 	acfg.Runtime.HeartbeatInterval = 500 * time.Millisecond
+	acfg.Runtime.SnapshotEvery = cfg.SnapshotEvery
 	if cfg.RestartAt > 0 {
 		acfg.Runtime.SnapshotEvery = math.MaxInt32 // a restart replays the whole log
 	}

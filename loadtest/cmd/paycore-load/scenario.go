@@ -23,6 +23,7 @@ type scenarioFlags struct {
 	lostReply, queryUnknown *float64
 	latencyMax              *time.Duration
 	noAdmission             *bool
+	snapshotEvery           *int
 	rawMessages             *int
 	out                     *string
 	seed                    *uint64
@@ -31,18 +32,19 @@ type scenarioFlags struct {
 func addScenarioFlags(fs *flag.FlagSet) scenarioFlags {
 	p := scenarios.DefaultPopulation()
 	return scenarioFlags{
-		institutions: fs.Int("institutions", p.Institutions, "institutions (channels), one reserve account each"),
-		customers:    fs.Int("customers", p.Customers, "customers signed before the run"),
-		dominant:     fs.Float64("dominant", p.Dominant, "share of the traffic on the dominant institution's reserve account"),
-		hotShare:     fs.Float64("hot-share", p.HotShare, "share of payments made by the 1% hot customers"),
-		faults:       fs.Bool("faults", true, "bank-link faults on (0.2% lost replies, 30% unknown status answers, 0-5 ms latency)"),
-		lostReply:    fs.Float64("fault-lost-reply", -1, "with -faults: share of bank replies lost (-1: the default, 0.002)"),
-		queryUnknown: fs.Float64("fault-query-unknown", -1, "with -faults: share of status queries answered unknown (-1: the default, 0.3)"),
-		latencyMax:   fs.Duration("fault-latency-max", -1, "with -faults: bank replies delayed uniformly up to this (-1: the default, 5ms)"),
-		noAdmission:  fs.Bool("no-admission", false, "run the intake without its admission gate (paycore run --no-admission)"),
-		rawMessages:  fs.Int("raw-messages", 200000, "messages of the raw kafka-go baseline per run"),
-		out:          fs.String("out", "loadtest/out", "directory of the HTML reports"),
-		seed:         fs.Uint64("seed", 1, "seed of the arrivals and the request stream"),
+		institutions:  fs.Int("institutions", p.Institutions, "institutions (channels), one reserve account each"),
+		customers:     fs.Int("customers", p.Customers, "customers signed before the run"),
+		dominant:      fs.Float64("dominant", p.Dominant, "share of the traffic on the dominant institution's reserve account"),
+		hotShare:      fs.Float64("hot-share", p.HotShare, "share of payments made by the 1% hot customers"),
+		faults:        fs.Bool("faults", true, "bank-link faults on (0.2% lost replies, 30% unknown status answers, 0-5 ms latency)"),
+		lostReply:     fs.Float64("fault-lost-reply", -1, "with -faults: share of bank replies lost (-1: the default, 0.002)"),
+		queryUnknown:  fs.Float64("fault-query-unknown", -1, "with -faults: share of status queries answered unknown (-1: the default, 0.3)"),
+		latencyMax:    fs.Duration("fault-latency-max", -1, "with -faults: bank replies delayed uniformly up to this (-1: the default, 5ms)"),
+		snapshotEvery: fs.Int("snapshot-every", 0, "events a partition folds between snapshots (0: the runtime's default, 50,000)"),
+		noAdmission:   fs.Bool("no-admission", false, "run the intake without its admission gate (paycore run --no-admission)"),
+		rawMessages:   fs.Int("raw-messages", 200000, "messages of the raw kafka-go baseline per run"),
+		out:           fs.String("out", "loadtest/out", "directory of the HTML reports"),
+		seed:          fs.Uint64("seed", 1, "seed of the arrivals and the request stream"),
 	}
 }
 
@@ -64,7 +66,7 @@ func (f scenarioFlags) params(partitions, instances, replication int) scenarios.
 	}
 	return scenarios.Params{Partitions: partitions, Instances: instances, Replication: replication,
 		Population: pop, Mix: scenarios.DefaultMix, Faults: faults, Seed: *f.seed,
-		Admission: admission.Config{Off: *f.noAdmission}}
+		Admission: admission.Config{Off: *f.noAdmission}, SnapshotEvery: *f.snapshotEvery}
 }
 
 // baseFraction is the share of the measured peak a scenario's base rate
