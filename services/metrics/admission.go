@@ -28,7 +28,7 @@ type admissionMetrics struct {
 func newAdmissionMetrics() admissionMetrics {
 	return admissionMetrics{
 		open: prometheus.NewGauge(prometheus.GaugeOpts{Name: "paycore_admission_open",
-			Help: "1 while the intake admits requests, 0 while it holds them in its inbox because the processors downstream are behind."}),
+			Help: "1 when the last reading gave the intake a budget of requests to admit, 0 when it holds them in its inbox because the processors downstream are behind."}),
 		lag: prometheus.NewGauge(prometheus.GaugeOpts{Name: "paycore_admission_downstream_lag_records",
 			Help: "Records waiting in the inboxes downstream of the intake (sagas, banks), all partitions."}),
 		rate: prometheus.NewGauge(prometheus.GaugeOpts{Name: "paycore_admission_downstream_records_per_second",
@@ -36,11 +36,11 @@ func newAdmissionMetrics() admissionMetrics {
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "paycore_admission_backlog_seconds",
 			Help: "Downstream lag divided by its rate: how long the processors need to work off what is queued (-1: nothing is being handled)."}),
 		closures: prometheus.NewCounter(prometheus.CounterOpts{Name: "paycore_admission_closures_total",
-			Help: "Times the admission gate closed."}),
+			Help: "Readings after which the admission gate gave no budget, following one that did."}),
 		closed: prometheus.NewCounter(prometheus.CounterOpts{Name: "paycore_admission_closed_seconds_total",
-			Help: "Time the admission gate spent closed."}),
+			Help: "Time between readings that gave no budget."}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "paycore_admission_read_failures_total",
-			Help: "Failed readings of the downstream lag (the gate opens on each)."}),
+			Help: "Failed readings of the downstream lag (each lifts the limit until the next good one)."}),
 		wasOpen: true,
 	}
 }

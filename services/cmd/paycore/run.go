@@ -113,8 +113,8 @@ Checks the topology at start-up and refuses to run on a mismatch.`,
 	f.DurationVar(&cfg.Runtime.SessionTimeout, "session-timeout", 10*time.Second, "consumer-group session timeout: how fast a dead instance's partitions move")
 	f.BoolVar(&cfg.Admission.Off, "no-admission", false, "admit requests whatever the backlog downstream (no admission gate)")
 	f.DurationVar(&cfg.Admission.MaxDelay, "admission-max-delay", admission.DefaultMaxDelay,
-		"hold requests in the requests topic while the sagas and banks need longer than this to work off their backlog; keep it well under --leg-timeout")
-	f.Int64Var(&cfg.Admission.MinLag, "admission-min-lag", admission.DefaultMinLag, "downstream backlog (records) at or below which requests are always admitted")
+		"admit what keeps this much work (at their current rate) queued for the sagas and banks; the rest waits in the requests topic. Keep it well under --leg-timeout")
+	f.Int64Var(&cfg.Admission.MinLag, "admission-min-lag", admission.DefaultMinLag, "smallest downstream backlog target (records): what an idle system may be given at once")
 	faultFlags(cmd, "payer", &cfg.PayerLink)
 	faultFlags(cmd, "reserve", &cfg.ReserveLink)
 	return cmd
