@@ -50,6 +50,8 @@ type Config struct {
 	// not throughput).
 	InFlight int
 	Audit    bool
+	// NoAdmission runs the intake without its admission gate.
+	NoAdmission bool
 }
 
 // Result is what one run measured.
@@ -84,6 +86,7 @@ func Run(ctx context.Context, cfg Config) (Result, int64, error) {
 		Secrets: config.Secrets{PayerKey: "loadtest-payer-key", SMS: "loadtest-sms"},
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	acfg.Admission.Off = cfg.NoAdmission
 	acfg.PayerLink, acfg.ReserveLink = cfg.Faults, cfg.Faults
 	acfg.ReserveLink.Seed++
 	acfg.Runtime.SessionTimeout = 6 * time.Second

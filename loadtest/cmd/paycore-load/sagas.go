@@ -27,6 +27,7 @@ func runSagas(args []string) error {
 	inflight := fs.Int("inflight", 2000, "payments sent but not finished, at most")
 	faults := fs.Bool("faults", false, "bank-link faults on (5% lost replies, 30% unknown queries, 0-5 ms latency)")
 	audit := fs.Bool("audit", true, "audit every run's log")
+	noAdmission := fs.Bool("no-admission", false, "run the intake without its admission gate (paycore run --no-admission)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	_ = fs.Parse(args)
 	if *cpuProfile != "" {
@@ -61,7 +62,7 @@ func runSagas(args []string) error {
 		res, signing, err := sagas.Run(ctx, sagas.Config{
 			Brokers: brokersFromEnv(), Connector: connector, Prefix: fmt.Sprintf("loadtest.sagas.%d.%d.", stamp, r),
 			Partitions: *partitions, Accounts: *accounts, Payments: *payments, Seed: uint64(r + 1),
-			Faults: link, SendBatch: 250, InFlight: *inflight, Audit: *audit,
+			Faults: link, SendBatch: 250, InFlight: *inflight, Audit: *audit, NoAdmission: *noAdmission,
 		})
 		if err != nil {
 			return err
