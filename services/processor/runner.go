@@ -34,6 +34,11 @@ type Config struct {
 	Snapshots string
 	// SnapshotEvery is how many events a partition folds between two
 	// snapshots: the bound on the log tail a new owner has to replay.
+	// Encoding a snapshot pauses the partition for a time that grows with
+	// its state (a saga partition: ~60 ms at 10,000 finished payments,
+	// ~1.7 s at 100,000), so a partition also waits snapshotSpacing times
+	// its last encoding before the next: snapshots then cost at most about
+	// 5 % of its time, at the price of a longer tail.
 	SnapshotEvery int
 	// SnapshotChunkBytes bounds one snapshot record (below the broker's
 	// message.max.bytes).

@@ -89,7 +89,13 @@ type snapshotter struct {
 	applied  int       // events folded since the last snapshot was taken
 	previous []string  // chunk keys of the snapshot in force
 	writing  chan snapshotWritten
+	takenAt  time.Time     // when the last snapshot was taken
+	encoding time.Duration // how long the partition paused to take it
 }
+
+// snapshotSpacing is how many times its last pause a partition waits
+// before the next snapshot (see Config.SnapshotEvery).
+const snapshotSpacing = 20
 
 // snapshotWritten is what a background write reports.
 type snapshotWritten struct {
@@ -116,7 +122,7 @@ func (s *snapshotter) maybeTake(ctx context.Context, p *partition) error {
 			return nil // still writing
 		}
 	}
-	if s.applied < s.r.cfg.SnapshotEvery {
+	if s.applied < s.r.cfg.SnapshotEvery || time.Since(s.takenAt) < snapshotSpacing*s.encoding {
 		return nil
 	}
 	start := time.Now()
@@ -128,7 +134,7 @@ func (s *snapshotter) maybeTake(ctx context.Context, p *partition) error {
 	if err != nil {
 		return fmt.Errorf("snapshot of partition %d: %w", s.id, err)
 	}
-	s.applied = 0
+	s.applied, s.takenAt, s.encoding = 0, time.Now(), time.Since(start)
 	s.writing = make(chan snapshotWritten, 1)
 	previous := s.previous
 	go func() {
@@ -152,7 +158,7 @@ func (s *snapshotter) finished(w snapshotWritten) {
 		obs.Snapshotted(s.r.cfg.Name, s.id, w.manifest.Bytes, w.took)
 	}
 	s.r.log.Info("snapshot written", "partition", s.id, "events_offset", w.manifest.EventsOffset, "bytes", w.manifest.Bytes,
-		"chunks", w.manifest.Chunks, "took", w.took.Round(time.Millisecond))
+		"chunks", w.manifest.Chunks, "took", w.took.Round(time.Millisecond), "partition_paused", s.encoding.Round(time.Millisecond))
 }
 
 // wait lets a write in progress end before the partition does (it ends

@@ -29,7 +29,7 @@ var testTopics = Topics{
 }
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	reg *events.Registry
 	h   *Handler
 	log []events.Envelope
@@ -41,7 +41,7 @@ func newHarness(t *testing.T) *harness {
 	return newHarnessWith(t, Config{Topics: testTopics})
 }
 
-func newHarnessWith(t *testing.T, cfg Config) *harness {
+func newHarnessWith(t testing.TB, cfg Config) *harness {
 	t.Helper()
 	reg := events.Catalog()
 	h, err := New(cfg, reg)
@@ -251,7 +251,7 @@ func eventLine(p events.Payload) string {
 	return p.EventType()
 }
 
-func decodeOutcome(t *testing.T, o processor.Outbound) events.Outcome {
+func decodeOutcome(t testing.TB, o processor.Outbound) events.Outcome {
 	t.Helper()
 	var oc events.Outcome
 	if err := json.Unmarshal(o.Value, &oc); err != nil {
