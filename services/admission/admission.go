@@ -187,6 +187,11 @@ func (g *Gate) renew(budget float64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.budget = budget
+	g.wakeLocked()
+}
+
+// wakeLocked wakes every Acquire waiting for budget, with g.mu held.
+func (g *Gate) wakeLocked() {
 	close(g.renewed)
 	g.renewed = make(chan struct{})
 }
@@ -243,9 +248,8 @@ func (g *Gate) Release(n int) {
 	defer g.mu.Unlock()
 	g.budget += float64(n)
 	g.state.admitted -= int64(n)
-	if g.budget >= 1 { // wake those waiting for budget
-		close(g.renewed)
-		g.renewed = make(chan struct{})
+	if g.budget >= 1 {
+		g.wakeLocked()
 	}
 }
 

@@ -80,9 +80,6 @@ func NewReader(brokers []string, c *kafkaconn.Connector, inboxes []Inbox) *Reade
 	}
 }
 
-// Inboxes returns the inboxes r reads.
-func (r *Reader) Inboxes() []Inbox { return r.inboxes }
-
 // Reading is what one Read saw.
 type Reading struct {
 	Lag Lag
